@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is. Only ``error`` findings make ``validate`` exit 1."""
 
     ERROR = "error"
@@ -214,10 +214,6 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("transcript.seeker-opens", _W, "Seeker opens the conversation",
              "The Assistant usually opens; here the Seeker does."),
     # ratings
-    CodeInfo("ratings.role", _E, "Wrong role in rating file",
-             "role must be Seeker in seeker_ratings.csv and Assistant in assistant_ratings.csv."),
-    CodeInfo("ratings.participant-prefix", _E, "Participant id of the wrong role",
-             "participant_id is s<k> in the seeker file and a<k> in the assistant file."),
     CodeInfo("ratings.likert-blank", _W, "Blank satisfaction answer",
              "A likert_k cell is blank (the Seeker did not answer)."),
     # profiles
@@ -236,6 +232,8 @@ _PY_CODES: list[CodeInfo] = [
              "The item has an empty categories list."),
     CodeInfo("item.rating", _E, "Bad product_rating",
              "product_rating must be a string holding a number in [0, 5]."),
+    CodeInfo("scenario.duplicate", _E, "Scenario defined twice",
+             "Two objects of scenarios.json have the same Scenario number."),
     CodeInfo("scenario.body", _E, "Bad scenario body",
              "Body must read '<Title>: <description>' with both parts non-empty."),
     # images (integrity and duplicates; vogue_pack.images / vogue_pack.dedup)
@@ -264,6 +262,21 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("privacy.url", _W, "URL in free text", "Check that it does not identify a participant."),
     CodeInfo("privacy.handle", _W, "Social-media handle in free text", "Redact it before publishing."),
     CodeInfo("privacy.postcode", _W, "Postal code in free text", "Redact it before publishing."),
+    # predictions files scored by `evaluate` (vogue_pack.metrics); any of these makes evaluate exit 1
+    CodeInfo("predictions.read", _E, "Predictions file unreadable",
+             "Not a readable CSV (UTF-8) or Parquet file, or a CSV row has the wrong number of cells."),
+    CodeInfo("predictions.columns", _E, "Predictions layout not recognised",
+             "Long layout: conversation_id,item_id,rating. Wide: conversation_id,item_1..item_N[,rating_vec]."),
+    CodeInfo("predictions.value", _E, "Bad predictions cell", "An id is not an integer or a rating is blank."),
+    CodeInfo("predictions.range", _E, "Rating out of range",
+             "Predicted ratings are integers 1..5 (the wide layout also allows -1 or blank: no prediction)."),
+    CodeInfo("predictions.duplicate", _E, "Cell predicted twice", "One (conversation, item) cell appears twice."),
+    CodeInfo("predictions.extra", _E, "Prediction without ground truth",
+             "The conversation does not exist or the item is not in its catalogue (no Seeker rating)."),
+    CodeInfo("predictions.missing", _E, "Cells without prediction",
+             "Rated cells have no prediction; --allow-missing scores the rest and reports the coverage."),
+    CodeInfo("predictions.rating-vec", _E, "rating_vec disagrees",
+             "The wide layout's rating_vec is not the list of its item columns in order."),
     # checks that could not run and report limits
     CodeInfo("check.not-run", _E, "Check could not run",
              "A check's input table is missing because its file failed to load; fix that first."),

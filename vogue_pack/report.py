@@ -75,7 +75,7 @@ class Report:
         """True when there is no error finding (exit code 0)."""
         return self.error_count == 0
 
-    def counts_by_code(self) -> dict[str, dict[str, int]]:
+    def counts_by_code(self) -> dict[str, dict[str, Any]]:
         """``{code: {"severity": ..., "count": n}}`` sorted by code."""
         counter = Counter((f.code, f.severity.value) for f in self.findings)
         return {code: {"severity": sev, "count": n} for (code, sev), n in sorted(counter.items())}

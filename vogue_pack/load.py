@@ -7,9 +7,12 @@ equal to their columns, style-vibe parsing...), and appends rows to columnar buf
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -17,7 +20,7 @@ import pyarrow as pa
 from vogue_pack.findings import Finding, finding
 from vogue_pack.model import TABLES, table_from_columns
 from vogue_pack.rawio import FAILED, parse_int_list, parse_json, read_csv, read_text
-from vogue_pack.rawtree import REQUIRED_FILES, RawTree
+from vogue_pack.rawtree import REQUIRED_FILES, RawFile, RawTree
 from vogue_pack.schemas import CsvRows, check_csv, json_schema, tag_codes, tag_placeholder
 
 STYLE_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -54,6 +57,8 @@ LIKERT_STATEMENTS = (
 )
 RATING_PREFIX = ("role", "participant_id", "conversation_id", "catalogue", "scenario")
 RATING_SUFFIX = {"seeker": tuple(f"likert_{k}" for k in range(1, 6)), "assistant": ("assistant_interpretation",)}
+TRANSCRIPT_TABLES = ("conversations", "turns", "utterances")
+PARALLEL_TRANSCRIPTS = 4000  # below this many files a process pool costs more than it saves
 ROLE_OF_FILE = {"seeker": "Seeker", "assistant": "Assistant"}
 
 _TRANSCRIPT_NAME = re.compile(r"^c(\d+)_([a-z])_(\d+)\.json$")
@@ -87,10 +92,10 @@ def _str(value: Any) -> str | None:
 
 
 def _seconds(stamp: Any) -> int | None:
-    if not isinstance(stamp, str) or not re.fullmatch(r"\d{2}:\d{2}:\d{2}", stamp):
+    if (not isinstance(stamp, str) or len(stamp) != 8 or stamp[2] != ":" or stamp[5] != ":"
+            or not (stamp[:2] + stamp[3:5] + stamp[6:]).isdigit() or not stamp.isascii()):
         return None
-    hours, minutes, seconds = (int(p) for p in stamp.split(":"))
-    return hours * 3600 + minutes * 60 + seconds
+    return int(stamp[:2]) * 3600 + int(stamp[3:5]) * 60 + int(stamp[6:])
 
 
 def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
@@ -305,6 +310,25 @@ class _Loader:
         if not entries and (self.tree.root / "conversation_trials").is_dir():
             self.f.append(finding("tree.missing-file", "no transcript files in conversation_trials/transcripts/",
                                   file="conversation_trials/transcripts"))
+        jobs = min(os.cpu_count() or 1, 8)
+        if len(entries) < PARALLEL_TRANSCRIPTS or jobs < 2:
+            self.transcript_batch(entries)
+            for table in TRANSCRIPT_TABLES:
+                self.finish(table)
+            return
+        # Large trees: parse transcripts in worker processes; each returns Arrow tables (cheap to pickle)
+        # and its findings. Chunks are concatenated in path order, so the result does not depend on jobs.
+        size = max(1, len(entries) // (jobs * 4))
+        chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_transcript_chunk, [(self.tree.root, chunk) for chunk in chunks]))
+        for table in TRANSCRIPT_TABLES:
+            self.out.tables[table] = pa.concat_tables([r[0][table] for r in results]).combine_chunks()
+        for _, found in results:
+            self.f.extend(found)
+
+    def transcript_batch(self, entries: list[RawFile]) -> None:
+        """Parse and check transcripts into the conversations/turns/utterances buffers."""
         schema = json_schema("transcript")
         codes = tag_codes()
         placeholder = tag_placeholder()
@@ -318,8 +342,6 @@ class _Loader:
             self.f.extend(schema.check(doc, entry.path))
             if isinstance(doc, dict):
                 self._transcript(entry.path, doc, codes, placeholder)
-        for table in ("conversations", "turns", "utterances"):
-            self.finish(table)
 
     def _int_field(self, doc: dict[str, Any], key: str, file: str) -> int | None:
         value = doc.get(key)
@@ -429,15 +451,23 @@ class _Loader:
                                          expected=f"a {role} code"))
             if number is None:
                 continue
-            self.add("turns", conversation_id=cid, turn=number, timestamp=_str(stamp), seconds=seconds,
-                     role=role, n_utterances=len(utterances), source_pointer=where)
+            t_cols = self.cols["turns"]
+            for key, value in (("conversation_id", cid), ("turn", number), ("timestamp", _str(stamp)),
+                               ("seconds", seconds), ("role", role), ("n_utterances", len(utterances)),
+                               ("source_pointer", where)):
+                t_cols[key].append(value)
+            u_cols = self.cols["utterances"]
             for j, text in enumerate(utterances):
                 text_value = _str(text)
                 inner = tags[j] if tags is not None and j < len(tags) else None
-                self.add("utterances", conversation_id=cid, turn=number, utterance=j + 1, role=role,
-                         text=text_value, tags=_str_list(inner),
-                         n_tokens=len(text_value.split()) if text_value is not None else None,
-                         source_pointer=f"{where}/content/utterances/{j}")
+                u_cols["conversation_id"].append(cid)
+                u_cols["turn"].append(number)
+                u_cols["utterance"].append(j + 1)
+                u_cols["role"].append(role)
+                u_cols["text"].append(text_value)
+                u_cols["tags"].append(_str_list(inner))
+                u_cols["n_tokens"].append(len(text_value.split()) if text_value is not None else None)
+                u_cols["source_pointer"].append(f"{where}/content/utterances/{j}")
         self.add("conversations", conversation_id=cid, catalogue=catalogue, scenario=scenario,
                  session_code=session, mentioned_items=mentioned, gt_items=gt, n_turns=len(turns),
                  source_file=rel)
@@ -544,9 +574,16 @@ class _Loader:
         if tuple(rows.header) != PROFILE_HEADER:
             missing = [c for c in PROFILE_HEADER if c not in rows.header]
             extra = [c for c in rows.header if c not in PROFILE_HEADER]
-            detail = (f"missing {missing}" if missing else "") + (f" unexpected {extra}" if extra else "")
-            self.f.append(finding("csv.header", f"header differs from the format: {detail or 'out of order'}",
-                                  file=rel, row=1, value=rows.header, expected=list(PROFILE_HEADER)))
+            # one finding per column, located like the rating files' header findings
+            for column in missing:
+                self.f.append(finding("csv.header", f"column {column!r} is missing", file=rel, row=1,
+                                      column=column, expected=column))
+            for column in extra:
+                self.f.append(finding("csv.header", f"unexpected column {column!r}", file=rel, row=1,
+                                      column=column, value=column))
+            if not missing and not extra:
+                self.f.append(finding("csv.header", "header differs from the format: columns out of order or "
+                                      "repeated", file=rel, row=1, value=rows.header, expected=list(PROFILE_HEADER)))
         if "participant_id" not in rows.header:
             self.unavailable("participants", f"{rel} has no participant_id column")
             return
@@ -652,7 +689,8 @@ class _Loader:
         if self.catalogue_items is None:
             self.unavailable("conversation_items", "the catalogue mapping could not be loaded")
             return
-        conv = self.cols["conversations"]
+        conv = self.out.tables["conversations"].select(
+            ["conversation_id", "catalogue", "mentioned_items", "gt_items"]).to_pydict()
         for cid, catalogue, mentioned, gt in zip(conv["conversation_id"], conv["catalogue"],
                                                  conv["mentioned_items"], conv["gt_items"], strict=True):
             mentioned_set = set(mentioned or [])
@@ -661,6 +699,15 @@ class _Loader:
                 self.add("conversation_items", conversation_id=cid, item_id=item_id,
                          mentioned=item_id in mentioned_set, chosen=item_id in gt_set)
         self.finish("conversation_items")
+
+
+def _transcript_chunk(job: tuple[Path, list[RawFile]]) -> tuple[dict[str, pa.Table], list[Finding]]:
+    """Worker: parse one chunk of transcripts into Arrow tables."""
+    root, entries = job
+    loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}))
+    loader.transcript_batch(entries)
+    tables = {name: table_from_columns(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
+    return tables, loader.f
 
 
 def _int_list(value: Any) -> list[int] | None:

@@ -131,32 +131,55 @@ def summary_line(report: Report, report_path: str | None = None) -> str:
 
 
 def render_text(report: Report, max_per_group: int = 5, max_groups: int = 40) -> str:
-    """A terminal summary grouped by file and code; never thousands of lines."""
-    lines: list[str] = []
-    by_file: dict[str, list[Finding]] = {}
-    for item in report.findings:
-        by_file.setdefault(item.file or "(tree)", []).append(item)
-    shown_groups = 0
-    for file_name in sorted(by_file, key=lambda k: (not any(
-            f.severity is Severity.ERROR for f in by_file[k]), k)):
-        if shown_groups >= max_groups:
-            rest = len(by_file) - shown_groups
-            lines.append(f"… and {rest} more files with findings (see the JSON report)")
-            break
-        shown_groups += 1
-        items = by_file[file_name]
-        n_err = sum(1 for f in items if f.severity is Severity.ERROR)
-        lines.append(f"{file_name}  ({n_err} errors, {len(items) - n_err} warnings)")
-        by_code: dict[str, list[Finding]] = {}
-        for item in items:
+    """A bounded terminal summary: counts by code, errors grouped by file, warnings by code.
+
+    Never thousands of lines: each group shows ``max_per_group`` samples and says how many more
+    there are; the JSON report has everything.
+    """
+    if not report.findings:
+        return ""
+    lines: list[str] = ["Findings by code:"]
+    counts = report.counts_by_code()
+    width = max(len(code) for code in counts)
+    for code, entry in sorted(counts.items(), key=lambda kv: (kv[1]["severity"] != "error", kv[0])):
+        lines.append(f"  {entry['severity']:<7} {code:<{width}}  {entry['count']:>6}")
+    errors = report.errors
+    if errors:
+        lines += ["", "Errors by file:"]
+        by_file: dict[str, list[Finding]] = {}
+        for item in errors:
+            by_file.setdefault(item.file or "(tree)", []).append(item)
+        for shown, file_name in enumerate(sorted(by_file)):
+            if shown >= max_groups:
+                lines.append(f"  … and {len(by_file) - shown} more files with errors (see the JSON report)")
+                break
+            items = by_file[file_name]
+            lines.append(f"  {file_name}  ({len(items)} errors)")
+            by_code: dict[str, list[Finding]] = {}
+            for item in items:
+                by_code.setdefault(item.code, []).append(item)
+            for code in sorted(by_code):
+                group = by_code[code]
+                lines.append(f"    {code}  ×{len(group)}")
+                lines += _samples(group, max_per_group, indent="      ", with_file=False)
+    warnings = report.warnings
+    if warnings:
+        lines += ["", "Warnings by code:"]
+        by_code = {}
+        for item in warnings:
             by_code.setdefault(item.code, []).append(item)
-        for code in sorted(by_code, key=lambda c: (by_code[c][0].severity is not Severity.ERROR, c)):
+        for code in sorted(by_code):
             group = by_code[code]
-            sev = group[0].severity.value
-            lines.append(f"  {sev:<7} {code}  ×{len(group)}")
-            for item in group[:max_per_group]:
-                loc = item.location
-                lines.append(f"    {loc + ': ' if loc else ''}{item.message}")
-            if len(group) > max_per_group:
-                lines.append(f"    … {len(group) - max_per_group} more")
+            lines.append(f"  {code}  ×{len(group)}")
+            lines += _samples(group, min(3, max_per_group), indent="    ", with_file=True)
     return "\n".join(lines)
+
+
+def _samples(group: list[Finding], limit: int, indent: str, with_file: bool) -> list[str]:
+    out = []
+    for item in group[:limit]:
+        where = ", ".join(p for p in ((item.file or "") if with_file else "", item.location) if p)
+        out.append(f"{indent}{where + ': ' if where else ''}{item.message}")
+    if len(group) > limit:
+        out.append(f"{indent}… {len(group) - limit} more")
+    return out

@@ -39,11 +39,33 @@ class JsonSchema:
         except fastjsonschema.JsonSchemaValueException:
             pass  # re-check with the full validator, which lists every error with its location
         findings = []
+        required_done: set[str] = set()
         for error in sorted(self.full.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)),
                                                                              e.validator)):
             if error.validator in ("allOf", "if", "then"):
                 continue
             pointer = _pointer(error.absolute_path)
+            if error.validator == "additionalProperties" and error.validator_value is False \
+                    and isinstance(error.instance, dict):
+                # locate each unexpected key itself, not the object that holds it
+                known = error.schema.get("properties", {})
+                patterns = error.schema.get("patternProperties", {})
+                for key in error.instance:
+                    if key not in known and not any(re.search(p, key) for p in patterns):
+                        findings.append(finding(
+                            "json.schema", _short(f"unexpected key {key!r}; allowed keys: {', '.join(known)}"),
+                            file=file, pointer=_pointer([*error.absolute_path, key]), value=key,
+                            expected={"additionalProperties": False}))
+                continue
+            if error.validator == "required" and isinstance(error.instance, dict):
+                # jsonschema yields one error per missing key without naming it: name each key once
+                if pointer not in required_done:
+                    required_done.add(pointer)
+                    findings.extend(finding(
+                        "json.schema", f"required key {key!r} is missing", file=file, pointer=pointer,
+                        value=key, expected={"required": key})
+                        for key in error.validator_value if key not in error.instance)
+                continue
             expected: Any = error.validator_value if error.validator != "$ref" else None
             if error.validator in ("properties", "items", "$defs"):
                 expected = None
@@ -92,7 +114,6 @@ def tag_placeholder() -> str:
 
 # --- CSV tables (pandera) -------------------------------------------------------------------------
 
-_INT = re.compile(r"^[+-]?\d+$")
 _CHECK_CODES = {
     "not_nullable": "schema.missing",
     "field_uniqueness": "schema.unique",
@@ -135,24 +156,32 @@ def _column_spec(schema: Any, column: str) -> Any:
     return None
 
 
-def _parse_cell(text: str, dtype: str) -> tuple[Any, bool]:
-    """(value, ok). Blank cells are None and ok; the dtype decides how text is read."""
-    if text is None or text.strip() == "":
-        return None, True
-    if dtype.startswith("Int"):
-        stripped = text.strip()
-        if _INT.match(stripped):
-            return int(stripped), True
-        return None, False
-    if dtype.startswith("Float"):
-        try:
-            number = float(text)
-        except ValueError:
-            return None, False
-        if not math.isfinite(number):
-            return None, False
-        return number, True
-    return text, True
+_INT_PATTERN = r"^\s*[+-]?\d{1,18}\s*$"
+_FLOAT_PATTERN = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _parse_column(raw: list[str], dtype: str) -> tuple[list[Any], list[int]]:
+    """Vectorised cell parsing: (values with None for blank or bad cells, indices of bad cells)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (dtype.startswith("Int") or dtype.startswith("Float")):
+        return [None if (v is None or not v.strip()) else v for v in raw], []
+    array = pa.array(raw, type=pa.string())
+    trimmed = pc.utf8_trim_whitespace(array)
+    blank = pc.equal(trimmed, "")
+    pattern = _INT_PATTERN if dtype.startswith("Int") else _FLOAT_PATTERN
+    good = pc.match_substring_regex(trimmed, pattern)
+    valid = pc.and_(good, pc.invert(blank))
+    target = pa.int64() if dtype.startswith("Int") else pa.float64()
+    parsed = pc.cast(pc.if_else(valid, trimmed, pa.scalar(None, pa.string())), target)
+    bad_mask = pc.and_(pc.invert(good), pc.invert(blank))
+    if target == pa.float64():
+        non_finite = pc.fill_null(pc.invert(pc.is_finite(parsed)), False)
+        bad_mask = pc.or_(bad_mask, non_finite)
+        parsed = pc.if_else(non_finite, pa.scalar(None, target), parsed)
+    bad = [i for i, flag in enumerate(bad_mask.to_pylist()) if flag]
+    return parsed.to_pylist(), bad
 
 
 def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Finding]]:
@@ -170,19 +199,16 @@ def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Find
     bad_cells: set[tuple[int, str]] = set()
     present = [c for c in rows.header if _column_spec(schema, c) is not None]
     for column in present:
-        spec = _column_spec(schema, column)
-        dtype = str(spec.dtype)
-        values: list[Any] = []
-        for line, cells in zip(rows.lines, rows.cells, strict=True):
-            value, ok = _parse_cell(cells.get(column, ""), dtype)
-            if not ok:
-                bad_cells.add((line, column))
-                kind = "an integer" if dtype.startswith("Int") else "a finite number"
-                findings.append(finding(
-                    "schema.type", f"{column} must be {kind}, found {cells.get(column)!r}",
-                    file=rows.file, row=line, column=column, value=cells.get(column),
-                    expected=kind))
-            values.append(value)
+        dtype = str(_column_spec(schema, column).dtype)
+        raw = [cells.get(column, "") for cells in rows.cells]
+        values, bad = _parse_column(raw, dtype)
+        kind = "an integer" if dtype.startswith("Int") else "a finite number"
+        for index in bad:
+            line = rows.lines[index]
+            bad_cells.add((line, column))
+            findings.append(finding(
+                "schema.type", f"{column} must be {kind}, found {raw[index]!r}",
+                file=rows.file, row=line, column=column, value=raw[index], expected=kind))
         typed[column] = values
     if not rows.lines:
         return typed, findings

@@ -430,12 +430,21 @@ class _Loader:
             utterances = body.get("utterances")
             utterances = utterances if isinstance(utterances, list) else []
             tags = body.get("tags")
+            if tags == placeholder:
+                f.append(finding("transcript.tag-placeholder", f"placeholder {placeholder!r} instead of the tag "
+                                 "lists", file=rel, pointer=f"{where}/content/tags", value=tags))
+                tags = [[placeholder] for _ in utterances]
             tags = tags if isinstance(tags, list) else None
             if tags is not None and len(tags) != len(utterances):
                 f.append(finding("transcript.tags-count", f"{len(tags)} tag lists for {len(utterances)} "
                                  "utterances; give exactly one tag list per utterance", file=rel,
                                  pointer=f"{where}/content/tags", value=len(tags), expected=len(utterances)))
             for j, inner in enumerate(tags or []):
+                if inner == placeholder:
+                    f.append(finding("transcript.tag-placeholder", f"placeholder {placeholder!r} instead of a "
+                                     "tag list", file=rel, pointer=f"{where}/content/tags/{j}", value=inner))
+                    tags[j] = [placeholder]  # type: ignore[index]
+                    continue
                 if not isinstance(inner, list):
                     continue
                 for k, code in enumerate(inner):
@@ -695,9 +704,12 @@ class _Loader:
                                                  conv["mentioned_items"], conv["gt_items"], strict=True):
             mentioned_set = set(mentioned or [])
             gt_set = set(gt or [])
+            buffer = self.cols["conversation_items"]
             for item_id in self.catalogue_items.get(catalogue or "", []):
-                self.add("conversation_items", conversation_id=cid, item_id=item_id,
-                         mentioned=item_id in mentioned_set, chosen=item_id in gt_set)
+                buffer["conversation_id"].append(cid)
+                buffer["item_id"].append(item_id)
+                buffer["mentioned"].append(item_id in mentioned_set)
+                buffer["chosen"].append(item_id in gt_set)
         self.finish("conversation_items")
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command: lint, type-check, test.
+# The project's test command: lint, type-check, then the whole test suite (including the browser test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ensure-chromium.sh
 ruff check vogue_pack tests benchmarks
 mypy
 python -m pytest -n 2 "$@"

@@ -52,7 +52,9 @@ class _ToolUsageError(click.ClickException):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="vogue-pack")
-def cli() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars (results and the end line still appear).")
+@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or output is not a terminal).")
+def cli(quiet: bool, no_color: bool) -> None:
     """Validate, package and query the VOGUE fashion-dialogue dataset.
 
     \b
@@ -60,7 +62,14 @@ def cli() -> None:
     vogue-pack validate raw/              every problem in a raw tree
     vogue-pack build raw/ --version 1.1   reproducible Parquet + DuckDB release
     vogue-pack query release/1.1 "SELECT count(*) FROM conversations"
+    vogue-pack --quiet --no-color validate raw/ --html report.html
+
+    Data goes to stdout, messages and progress bars to stderr (bars only on a terminal).
+    Shell completion and every option: docs/cli.md.
     """
+    from vogue_pack.console import configure
+
+    configure(quiet=quiet, no_color=no_color)
 
 
 # --- commands are added below this line (one function per command, each calls one library function) ---
@@ -68,13 +77,14 @@ def cli() -> None:
 
 def _image_options(hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
                    cache_dir: Path | None, no_cache: bool, accept: Path | None) -> ImageOptions:
+    from vogue_pack.console import progress_enabled
     from vogue_pack.images import ImageOptions
 
     defaults = ImageOptions()
     return ImageOptions(algorithm=hash_name, hash_size=hash_size,
                         threshold=defaults.threshold if threshold is None else threshold, jobs=jobs,
                         cache_dir=cache_dir, use_cache=not no_cache, accept_file=accept,
-                        progress=sys.stderr.isatty())
+                        progress=progress_enabled())
 
 
 def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,8 +117,21 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
               help="Stop collecting findings after this many (the report says so).")
 @click.option("--no-images", is_flag=True, help="Skip image integrity and duplicate checks.")
+@click.option("--select", "select", multiple=True, metavar="CODE",
+              help="Report only these codes or families (repeatable; replaces the config file's select).")
+@click.option("--ignore", "ignore", multiple=True, metavar="CODE",
+              help="Do not report these codes or families (repeatable; added to the config file's ignore).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Configuration file (default: vogue-pack.toml or [tool.vogue-pack] in pyproject.toml, "
+                   "looked for in the raw tree, then the current folder). See docs/checks.md.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report as one self-contained HTML page (filters, duplicate-image gallery).")
+@click.option("--expectations", is_flag=True,
+              help="Also run the release expectations (checks/expectations/, Great Expectations; slower).")
 @image_options
 def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, no_images: bool,
+             select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None,
+             html_path: Path | None, expectations: bool,
              hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
              cache_dir: Path | None, no_cache: bool, accept: Path | None) -> None:
     """Check a raw VOGUE tree: every problem with its file, location and fix.
@@ -122,7 +145,10 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
       vogue-pack validate raw/
       vogue-pack validate raw/data --format json > report.json
       vogue-pack validate raw/ --report report.json --max-findings 500
+      vogue-pack validate raw/ --select xref --ignore xref.text-mentions-differ
+      vogue-pack validate raw/ --html report.html --expectations
     """
+    from vogue_pack.console import end_line
     from vogue_pack.pipeline import ValidateOptions
     from vogue_pack.pipeline import validate as run_validate
     from vogue_pack.report import render_text, summary_line
@@ -130,20 +156,69 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
     options = ValidateOptions(
         max_findings=max_findings, check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
+        select=select, ignore=ignore, config_file=config_file, expectations=expectations,
     )
+    for option, out_path in (("--report", report_path), ("--html", html_path)):
+        if out_path is not None:
+            from vogue_pack.rawtree import find_root
+
+            root = find_root(raw).resolve()
+            if root == out_path.resolve() or root in out_path.resolve().parents:
+                raise UsageError(f"{option} {out_path} is inside the raw tree {raw}; validate never writes into "
+                                 "the tree it reads: write the report elsewhere")
     result = run_validate(raw, options)
     report = result.report
     if report_path is not None:
         report.write_json(report_path)
+    if html_path is not None:
+        from vogue_pack.fsutil import atomic_write_text
+        from vogue_pack.html_report import render_validation_html
+
+        atomic_write_text(html_path, render_validation_html(result))
+    written = ", ".join(str(p) for p in (report_path, html_path) if p is not None) or None
     if fmt == "json":
         click.echo(report.to_json(), nl=False)
-        click.echo(summary_line(report, str(report_path) if report_path else None), err=True)
+        click.echo(summary_line(report, written), err=True)
     else:
         text = render_text(report)
         if text:
             click.echo(text)
-        click.echo(summary_line(report, str(report_path) if report_path else None))
+        end_line(summary_line(report, written), report.ok)
     click.get_current_context().exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("dir_or_raw", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="text: clusters for a terminal; json: the full review record; csv: one row per pair.")
+@click.option("--evaluate", "labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Labelled pairs CSV: report precision, recall, F1 and a threshold sweep.")
+@image_options
+def dedupe(dir_or_raw: Path, fmt: str, labels: Path | None, hash_name: str, hash_size: int,
+           threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
+           accept: Path | None) -> None:
+    """Check images and list exact and near-duplicate clusters with their distances.
+
+    DIR_OR_RAW is a raw tree (its metadata/ folder is used) or any folder of images. Formats of the
+    accept and labels files: docs/dedup.md.
+
+    \b
+    Exit codes: 0 every image is sound (duplicates are warnings), 1 integrity errors, 2 usage problem.
+    \b
+    Examples:
+      vogue-pack dedupe raw/
+      vogue-pack dedupe raw/ --format csv > review.csv      # fill in decision, then:
+      vogue-pack dedupe raw/ --accept review.csv
+      vogue-pack dedupe photos/ --evaluate labels.csv --threshold 8
+    """
+    from vogue_pack.dedup import render_dedupe, run_dedupe
+
+    options = _image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept)
+    run = run_dedupe(dir_or_raw, options, labels)
+    click.echo(render_dedupe(run, fmt), nl=False)
+    click.echo(f"{run.images.num_rows} images ({run.decoded} decoded, {run.cache_hits} from the cache, "
+               f"{run.jobs} jobs, {run.seconds_inspect:.2f} s); {len(run.result.pairs)} duplicate pairs", err=True)
+    click.get_current_context().exit(EXIT_OK if run.ok else EXIT_FINDINGS)
 
 
 @cli.command()
@@ -185,6 +260,230 @@ def synth(out: Path, conversations: int, seed: int, layout: str, no_images: bool
     info = write_tree(out, conversations=conversations, seed=seed, layout=layout, images=not no_images)
     click.echo(f"wrote {info.conversations} conversations, {len(info.seekers) + len(info.assistants)} "
                f"participants to {info.root}", err=True)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="table: terminal text; json: every number on stdout; markdown: tables.")
+def stats(source: Path, fmt: str) -> None:
+    """Dataset statistics of a raw tree or a release folder, computed from the data.
+
+    SOURCE is a raw tree (validated on the way) or a release folder (tables/*.parquet). Definitions:
+    docs/metrics.md.
+
+    \b
+    Examples:
+      vogue-pack stats release/1.0
+      vogue-pack stats raw/ --format json > stats.json
+    """
+    from vogue_pack.stats import compute_stats, load_source, render_stats
+
+    loaded = load_source(source)
+    _warn_invalid_source(loaded.validation_errors)
+    click.echo(render_stats(compute_stats(loaded.tables), fmt), nl=False)
+
+
+def _warn_invalid_source(errors: int) -> None:
+    if errors:
+        click.echo(f"warning: the raw tree has {errors} validation errors (see `vogue-pack validate`); "
+                   "the numbers below describe what could be loaded", err=True)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--baseline", type=click.Choice(["human", "mode", "random"]), default=None,
+              help="Score a built-in baseline instead of a PREDICTIONS file.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --baseline random.")
+@click.option("--allow-missing", is_flag=True,
+              help="Score the cells that have a prediction and report the coverage.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: terminal text; json: every metric on stdout.")
+def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed: int, allow_missing: bool,
+             fmt: str) -> None:
+    """Score 1..5 rating predictions of the Seeker's catalogue items with the paper's metrics.
+
+    SOURCE is a release folder or a raw tree. PREDICTIONS is a CSV or Parquet file, long
+    (conversation_id,item_id,rating) or wide (conversation_id,item_1..item_N[,rating_vec]). Metrics:
+    docs/metrics.md.
+
+    \b
+    Exit codes: 0 scored, 1 the predictions have problems (listed), 2 usage problem.
+    \b
+    Examples:
+      vogue-pack evaluate release/1.0 --baseline human
+      vogue-pack evaluate release/1.0 --baseline random --seed 7 --format json
+      vogue-pack evaluate release/1.0 predictions.csv --allow-missing
+    """
+    from vogue_pack.metrics import (
+        PredictionsInvalid,
+        problems_json,
+        render_evaluation,
+        render_problems,
+        run_evaluation,
+    )
+    from vogue_pack.stats import load_source
+
+    if (predictions is None) == (baseline is None):
+        raise click.UsageError("give either a PREDICTIONS file or --baseline NAME")
+    loaded = load_source(source, images=False)
+    _warn_invalid_source(loaded.validation_errors)
+    try:
+        result = run_evaluation(loaded, predictions, baseline, seed=seed, allow_missing=allow_missing)
+    except PredictionsInvalid as exc:
+        if fmt == "json":
+            click.echo(problems_json(exc), nl=False)
+        click.echo(render_problems(exc), err=True)
+        click.get_current_context().exit(EXIT_FINDINGS)
+        return
+    click.echo(render_evaluation(result, fmt), nl=False)
+    if result.missing_items:
+        click.echo(f"note: {result.missing_items} of {result.expected_items} rated items have no prediction "
+                   "and were not scored (--allow-missing)", err=True)
+
+
+@cli.command()
+@click.argument("raw", type=click.Path(path_type=Path), default="raw", required=False)
+@click.option("--version", "version", required=True, metavar="X.Y[.Z]",
+              help="Dataset version of the release (semantic: patch = same records, minor = records added, "
+                   "major = records changed or removed).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="release",
+              show_default=True, help="Folder of releases; the release is written to OUT/VERSION.")
+@click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Stop collecting findings after this many.")
+@click.option("--no-expectations", is_flag=True,
+              help="Skip the release expectations (checks/expectations/): only for debugging a build.")
+@image_options
+def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool, hash_name: str,
+          hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
+          accept: Path | None) -> None:
+    """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
+    dataset card, Croissant). Layout: docs/release-format.md.
+
+    Refuses to build when validation finds errors (they are printed), including failed release
+    expectations (Great Expectations suites in checks/expectations/). The release holds report.json and
+    report.html. Releases are immutable: an existing version is refused. Set SOURCE_DATE_EPOCH to fix
+    the release date (default: the newest file time of the raw tree).
+
+    \b
+    Exit codes: 0 built, 1 validation errors (nothing built), 2 usage problem (e.g. version exists).
+    \b
+    Examples:
+      vogue-pack build raw/ --version 1.0
+      SOURCE_DATE_EPOCH=1760000000 vogue-pack build raw/ --version 1.1 --out release/
+    """
+    from vogue_pack.pipeline import ValidateOptions
+    from vogue_pack.release import validate_and_build
+    from vogue_pack.report import render_text, summary_line
+
+    options = ValidateOptions(
+        max_findings=max_findings, expectations=not no_expectations,
+        images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
+    )
+    validation, built = validate_and_build(raw, version, out_dir, options)
+    if built is None:
+        click.echo(render_text(validation.report), err=True)
+        click.echo(f"{summary_line(validation.report)} — no release built; fix the errors and build again "
+                   "(`vogue-pack validate` shows the same report)", err=True)
+        click.get_current_context().exit(EXIT_FINDINGS)
+        return
+    for warning in built.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"built release {built.version}: {built.files} files, {built.bytes:,} bytes, "
+               f"{sum(built.rows.values()):,} rows in {len(built.rows)} tables "
+               f"({validation.report.warning_count} validation warnings recorded)", err=True)
+    click.echo(str(built.path))
+
+
+@cli.command()
+@click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: problems and a summary line; json: the full result on stdout.")
+def verify(release: Path, fmt: str) -> None:
+    """Check a release folder: every file's sha256, missing and extra files, the manifest, and the
+    table contents of vogue.duckdb.
+
+    \b
+    Exit codes: 0 the release is intact, 1 problems found (listed), 2 not a release.
+    \b
+    Examples:
+      vogue-pack verify release/1.1
+      vogue-pack verify release/1.1 --format json
+    """
+    from vogue_pack.verify import verify_json, verify_release
+
+    result = verify_release(release)
+    if fmt == "json":
+        click.echo(verify_json(result), nl=False)
+    else:
+        click.echo(result.render_text())
+    click.get_current_context().exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table: aligned text; csv: with a header; json: an array of objects.")
+@click.option("--max-rows", type=click.IntRange(1), default=1000, show_default=True,
+              help="Rows shown by --format table (csv and json print all).")
+def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
+    """Run read-only DuckDB SQL over a release's vogue.duckdb and print the result.
+
+    Tables are those of docs/data-model.md plus findings; views: utterances_in_context,
+    utterance_tags, ratings_side_by_side, items_with_images, known_quirks (docs/release-format.md);
+    the human baseline's metrics: metrics_human_overall, metrics_human_per_conversation, ... (docs/metrics.md).
+
+    \b
+    Exit codes: 0 ok, 2 bad SQL or not a release.
+    \b
+    Examples:
+      vogue-pack query release/1.1 "SELECT count(*) FROM conversations"
+      vogue-pack query release/1.1 "SELECT * FROM ratings_side_by_side" --format csv > ratings.csv
+    """
+    from vogue_pack.query import query_release, render_result
+
+    click.echo(render_result(query_release(release, sql), fmt, max_rows=max_rows), nl=False)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a summary with samples; json: every count and sample on stdout.")
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """Compare two releases: records added, removed and changed per table (by key, with samples), files
+    added, removed and changed, and the version bump Croissant's rules call for.
+
+    \b
+    Examples:
+      vogue-pack diff release/1.0 release/1.1
+      vogue-pack diff release/1.0 release/1.1 --format json
+    """
+    from vogue_pack.diff import diff_releases
+
+    result = diff_releases(old, new)
+    click.echo(result.to_json() if fmt == "json" else result.render_text(), nl=fmt == "text")
+
+
+@cli.command("checks")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text: one line per check; json: every header field; markdown: "
+                                      "the catalogue section of docs/checks.md.")
+def checks_command(fmt: str) -> None:
+    """List the cross-file checks (checks/*.sql) that validate runs: code, severity, title.
+
+    Configure them with --select/--ignore or vogue-pack.toml (docs/checks.md).
+
+    \b
+    Examples:
+      vogue-pack checks
+      vogue-pack checks --format json
+    """
+    from vogue_pack.crosscheck import check_catalogue, render_catalogue
+
+    click.echo(render_catalogue(check_catalogue(), fmt), nl=False)
 
 
 def main() -> None:

@@ -147,6 +147,8 @@ _PY_CODES: list[CodeInfo] = [
              "Symbolic links are never followed: replace the link with the real file."),
     CodeInfo("tree.outside-root", _E, "Path resolves outside the root",
              "A path resolves outside the raw root; it is not read."),
+    CodeInfo("tree.bad-name", _W, "File name not UTF-8",
+             "A file or folder name is not valid UTF-8 (shown with \\x escapes); it is not read. Rename it."),
     CodeInfo("tree.unknown-file", _W, "Unknown extra file",
              "A file the format does not describe. It is listed but not used."),
     CodeInfo("tree.unreadable", _E, "File cannot be read",

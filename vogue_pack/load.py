@@ -61,9 +61,10 @@ TRANSCRIPT_TABLES = ("conversations", "turns", "utterances")
 PARALLEL_TRANSCRIPTS = 4000  # below this many files a process pool costs more than it saves
 ROLE_OF_FILE = {"seeker": "Seeker", "assistant": "Assistant"}
 
-_TRANSCRIPT_NAME = re.compile(r"^c(\d+)_([a-z])_(\d+)\.json$")
-_ITEM_COLUMN = re.compile(r"^item_(\d+)$")
-_PROFILE_ITEM_COLUMN = re.compile(r"^item_(\d+)(_duplicate)?$")
+_TRANSCRIPT_NAME = re.compile(r"^c(\d{1,9})_([a-z])_(\d{1,9})\.json$")
+# at most 9 digits: ids are stored in 32-bit columns (longer ones are unexpected columns)
+_ITEM_COLUMN = re.compile(r"^item_(\d{1,9})$")
+_PROFILE_ITEM_COLUMN = re.compile(r"^item_(\d{1,9})(_duplicate)?$")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})
 
 
@@ -83,8 +84,13 @@ def load(tree: RawTree) -> Loaded:
     return loader.out
 
 
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
 def _strict_int(value: Any) -> int | None:
-    return value if type(value) is int else None
+    """An int (not bool, not float) that fits the model's 32-bit id columns; None otherwise (the JSON
+    Schema reports the value)."""
+    return value if type(value) is int and _INT32_MIN <= value <= _INT32_MAX else None
 
 
 def _str(value: Any) -> str | None:
@@ -149,7 +155,7 @@ class _Loader:
             buffer[key].append(value)
 
     def finish(self, table: str) -> None:
-        self.out.tables[table] = table_from_columns(table, self.cols[table])
+        self.out.tables[table] = _build_table(table, self.cols[table])
 
     def unavailable(self, table: str, why: str) -> None:
         self.out.unavailable[table] = why
@@ -718,14 +724,43 @@ def _transcript_chunk(job: tuple[Path, list[RawFile]]) -> tuple[dict[str, pa.Tab
     root, entries = job
     loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}))
     loader.transcript_batch(entries)
-    tables = {name: table_from_columns(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
+    tables = {name: _build_table(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
     return tables, loader.f
 
 
 def _int_list(value: Any) -> list[int] | None:
     if not isinstance(value, list):
         return None
-    return [v for v in value if type(v) is int]
+    return [v for v in value if _strict_int(v) is not None]
+
+
+def _build_table(name: str, columns: dict[str, list[Any]]) -> pa.Table:
+    """The model table from column lists. Integers too large for their column (a rating of 70000 in a
+    16-bit column, a list literal holding 1e12) have been reported as findings; they become nulls
+    here instead of stopping the run."""
+    try:
+        return table_from_columns(name, columns)
+    except (pa.ArrowInvalid, OverflowError):
+        return table_from_columns(name, _fit_ints(name, columns))
+
+
+def _fit_ints(name: str, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    fitted = dict(columns)
+    for column in TABLES[name].columns:
+        data_type = column.type
+        is_list = pa.types.is_list(data_type)
+        value_type = data_type.value_type if is_list else data_type
+        if column.name not in columns or not pa.types.is_integer(value_type):
+            continue
+        bits = value_type.bit_width
+        low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+        def fit(value: Any, low: int = low, high: int = high) -> Any:
+            return value if not isinstance(value, int) or low <= value <= high else None
+
+        fitted[column.name] = [([fit(v) for v in value] if isinstance(value, list) else value) if is_list
+                               else fit(value) for value in columns[column.name]]
+    return fitted
 
 
 def _str_list(value: Any) -> list[str] | None:

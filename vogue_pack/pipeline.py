@@ -25,6 +25,7 @@ class ValidateOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     config_file: Path | None = None
+    expectations: bool = False  # also run the release expectations (checks/expectations/, Great Expectations)
 
 
 @dataclass
@@ -73,6 +74,10 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
         unavailable["images"] = "image checks were switched off"
 
     findings.extend(run_checks(tables, unavailable))
+    if options.expectations:
+        from vogue_pack.expectations import run_expectations
+
+        findings.extend(run_expectations(tables, unavailable=unavailable))
     report = Report(root=_display_root(Path(path), tree.root), max_findings=options.max_findings)
     report.add(apply_config(findings, config))
     report.finalise()

@@ -97,9 +97,22 @@ def parse_json(text: str, file: str, findings: list[Finding]) -> Any:
             flags["nonfinite"] = True
         return number
 
+    def on_long_int(text_value: str) -> int | float:
+        if len(text_value) > 4000:  # beyond Python's int-literal limit: an overflowing literal
+            flags["nonfinite"] = True
+            return -math.inf if text_value.startswith("-") else math.inf
+        return int(text_value)
+
     try:
-        document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=on_constant,
-                              parse_float=on_float)
+        try:
+            document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=on_constant,
+                                  parse_float=on_float)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer literal of more than 4,300 digits: parse again, slower, with a hook
+            flags["dup"] = flags["nonfinite"] = False
+            document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=on_constant,
+                                  parse_float=on_float, parse_int=on_long_int)
     except json.JSONDecodeError as exc:
         findings.append(finding("json.parse", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                                 file=file, row=exc.lineno, value=exc.msg))
@@ -181,7 +194,7 @@ def parse_int_list(text: str | None) -> list[int] | None:
         return None
     try:
         value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: JSONDecodeError, or an int literal over 4,300 digits
         return None
     if not isinstance(value, list) or not all(type(v) is int for v in value):
         return None

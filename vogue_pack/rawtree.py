@@ -25,8 +25,8 @@ REQUIRED_FILES = {
     "item_rating_survey": "surveys/item_rating_survey.txt",
 }
 _BY_PATH = {path: kind for kind, path in REQUIRED_FILES.items()}
-_ITEM_JSON = re.compile(r"^metadata/item_(\d+)\.json$")
-_ITEM_PNG = re.compile(r"^metadata/item_(\d+)\.png$")
+_ITEM_JSON = re.compile(r"^metadata/item_(\d{1,9})\.json$")  # ids are 32-bit in the model
+_ITEM_PNG = re.compile(r"^metadata/item_(\d{1,9})\.png$")
 _TRANSCRIPT = re.compile(r"^conversation_trials/transcripts/(?:conversations/)?[^/]+\.json$")
 _SUPPLEMENT = re.compile(r"^supplements/.+\.(?:pdf|png|PNG|txt|jpg|jpeg)$")
 
@@ -124,6 +124,15 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
             return
         for entry in entries:
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            try:
+                entry.name.encode("utf-8")
+            except UnicodeEncodeError:  # undecodable bytes in the name (surrogate escapes): never read
+                shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+                findings.append(finding("tree.bad-name", "name is not valid UTF-8; not read: rename it",
+                                        file=shown, value=shown))
+                continue
+            if rel in TOP_FOLDERS and not entry.is_dir(follow_symlinks=False):
+                continue  # a top-level folder that is a link or a file: reported once below, never read
             if entry.is_symlink():
                 target = os.readlink(entry.path)
                 findings.append(finding(

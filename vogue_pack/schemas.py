@@ -174,8 +174,15 @@ def _parse_column(raw: list[str], dtype: str) -> tuple[list[Any], list[int]]:
     good = pc.match_substring_regex(trimmed, pattern)
     valid = pc.and_(good, pc.invert(blank))
     target = pa.int64() if dtype.startswith("Int") else pa.float64()
-    parsed = pc.cast(pc.if_else(valid, trimmed, pa.scalar(None, pa.string())), target)
+    # Arrow's integer cast refuses a leading '+', which the pattern accepts
+    source = pc.replace_substring_regex(trimmed, r"^\+", "") if target == pa.int64() else trimmed
+    parsed = pc.cast(pc.if_else(valid, source, pa.scalar(None, pa.string())), target)
     bad_mask = pc.and_(pc.invert(good), pc.invert(blank))
+    if target == pa.int64():
+        # ids and ratings are stored in 32-bit (or narrower) columns: larger integers are not usable
+        too_large = pc.fill_null(pc.or_(pc.less(parsed, -(2**31)), pc.greater(parsed, 2**31 - 1)), False)
+        bad_mask = pc.or_(bad_mask, too_large)
+        parsed = pc.if_else(too_large, pa.scalar(None, target), parsed)
     if target == pa.float64():
         non_finite = pc.fill_null(pc.invert(pc.is_finite(parsed)), False)
         bad_mask = pc.or_(bad_mask, non_finite)
@@ -202,7 +209,7 @@ def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Find
         dtype = str(_column_spec(schema, column).dtype)
         raw = [cells.get(column, "") for cells in rows.cells]
         values, bad = _parse_column(raw, dtype)
-        kind = "an integer" if dtype.startswith("Int") else "a finite number"
+        kind = "a 32-bit integer" if dtype.startswith("Int") else "a finite number"
         for index in bad:
             line = rows.lines[index]
             bad_cells.add((line, column))

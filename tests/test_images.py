@@ -1,0 +1,319 @@
+"""Image integrity checks, facts, hashes, the content-addressed cache and job independence."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import imagehash
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from vogue_pack import images as images_mod
+from vogue_pack.errors import UsageError
+from vogue_pack.images import ImageOptions, InspectStats, decode_and_hash, inspect_images, phash_bits
+from vogue_pack.model import TABLES
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def product(seed: int, size: tuple[int, int] = (72, 96)) -> Image.Image:
+    """A small synthetic 'product shot': coloured shapes on a light background."""
+    rng = np.random.default_rng(seed)
+    image = Image.new("RGB", size, (245, 245, 240))
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    for _ in range(5):
+        x, y = int(rng.integers(0, w - 10)), int(rng.integers(0, h - 10))
+        box = [x, y, x + int(rng.integers(8, w // 2)), y + int(rng.integers(8, h // 2))]
+        colour = tuple(int(v) for v in rng.integers(0, 255, 3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
+    return image
+
+
+def png_bytes(image: Image.Image, **kwargs: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **kwargs)
+    return buffer.getvalue()
+
+
+def with_ihdr_size(data: bytes, width: int, height: int) -> bytes:
+    """A PNG whose header claims another size (CRC fixed): how a bomb looks before decoding."""
+    out = bytearray(data)
+    out[16:24] = struct.pack(">II", width, height)
+    out[29:33] = struct.pack(">I", zlib.crc32(bytes(out[12:29])))
+    return bytes(out)
+
+
+def entry(tmp_path: Path, item_id: int, data: bytes | None = None, name: str | None = None,
+          ) -> tuple[int, str, Path]:
+    name = name or f"item_{item_id}.png"
+    path = tmp_path / "metadata" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if data is not None:
+        path.write_bytes(data)
+    return item_id, f"metadata/{name}", path
+
+
+def run(entries: list[tuple[int, str, Path]], tmp_path: Path, **kwargs: object):
+    options = ImageOptions(cache_dir=tmp_path / "cache", **kwargs)  # type: ignore[arg-type]
+    return inspect_images(entries, options)
+
+
+def test_good_image_facts(tmp_path: Path) -> None:
+    image = product(1)
+    data = png_bytes(image)
+    table, findings = run([entry(tmp_path, 3, data)], tmp_path)
+    assert findings == []
+    assert table.schema.equals(TABLES["images"].schema)
+    row = table.to_pylist()[0]
+    assert row["item_id"] == 3 and row["path"] == "metadata/item_3.png"
+    assert row["sha256"] == hashlib.sha256(data).hexdigest()
+    assert row["bytes"] == len(data)
+    assert (row["format"], row["width"], row["height"], row["mode"]) == ("PNG", 72, 96, "RGB")
+    assert row["hash_algorithm"] == "phash"
+    assert row["hash"] == str(imagehash.phash(image))
+    assert row["hash_mirror"] == str(imagehash.phash(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    assert row["ok"] is True
+
+
+def _truncated(tmp_path: Path) -> bytes:
+    data = png_bytes(product(2, (200, 200)))
+    return data[: len(data) // 2]
+
+
+def _bad_crc(tmp_path: Path) -> bytes:
+    data = bytearray(png_bytes(product(3)))
+    idat = data.index(b"IDAT")
+    data[idat + 10] ^= 0xFF  # a flipped byte inside the compressed pixels
+    return bytes(data)
+
+
+def _jpeg(tmp_path: Path) -> bytes:
+    buffer = io.BytesIO()
+    product(4).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _apng(tmp_path: Path) -> bytes:
+    return png_bytes(product(5), save_all=True, append_images=[product(6)])
+
+
+def _sixteen_bit(tmp_path: Path) -> bytes:
+    pixels = (np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) * 13)
+    return png_bytes(Image.fromarray(pixels))
+
+
+INTEGRITY_CASES = {
+    "zero bytes": (lambda _: b"", "image.empty"),
+    "truncated": (_truncated, "image.decode"),
+    "bad chunk CRC": (_bad_crc, "image.decode"),
+    "JPEG named .png": (_jpeg, "image.signature"),
+    "text named .png": (lambda _: b"not an image at all", "image.signature"),
+    "bomb (over twice the limit)": (lambda _: with_ihdr_size(png_bytes(product(7)), 10_000, 10_000),
+                                    "image.bomb"),
+    "bomb (over the limit)": (lambda _: with_ihdr_size(png_bytes(product(7)), 7_000, 7_000), "image.bomb"),
+    "16-bit greyscale": (_sixteen_bit, "image.mode"),
+    "animated PNG": (_apng, "image.animated"),
+    "tiny": (lambda _: png_bytes(product(8).resize((8, 8))), "image.size"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INTEGRITY_CASES))
+def test_integrity_failure_is_one_finding(tmp_path: Path, case: str) -> None:
+    make, code = INTEGRITY_CASES[case]
+    good = entry(tmp_path, 1, png_bytes(product(1)))
+    bad = entry(tmp_path, 2, make(tmp_path))
+    table, findings = run([bad, good], tmp_path)
+    assert [(f.code, f.file, f.keys) for f in findings] == [(code, "metadata/item_2.png", {"item_id": 2})]
+    assert findings[0].severity.value == "error"
+    rows = table.to_pylist()
+    assert [r["item_id"] for r in rows] == [1, 2]
+    assert [r["ok"] for r in rows] == [True, False]
+    assert rows[1]["bytes"] == bad[2].stat().st_size
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    bad = entry(tmp_path, 4)
+    bad[2].mkdir()  # a directory where the image should be: reading it fails (even as root)
+    table, findings = run([bad], tmp_path)
+    assert [(f.code, f.file, f.keys) for f in findings] == [
+        ("tree.unreadable", "metadata/item_4.png", {"item_id": 4})]
+    row = table.to_pylist()[0]
+    assert row["ok"] is False and row["sha256"] is None and row["hash"] is None
+
+
+def test_facts_of_failed_images(tmp_path: Path) -> None:
+    jpeg = entry(tmp_path, 1, _jpeg(tmp_path))
+    truncated = entry(tmp_path, 2, _truncated(tmp_path))
+    table, _ = run([jpeg, truncated], tmp_path)
+    rows = {r["item_id"]: r for r in table.to_pylist()}
+    # A JPEG under a .png name still decodes: its facts and hash are known.
+    assert rows[1]["format"] == "JPEG" and rows[1]["hash"] is not None and rows[1]["ok"] is False
+    # A truncated PNG has a header (format, size) but no hash.
+    assert (rows[2]["format"], rows[2]["width"]) == ("PNG", 200)
+    assert rows[2]["hash"] is None and rows[2]["hash_mirror"] is None
+
+
+def test_other_extensions_checked_by_their_own_signature(tmp_path: Path) -> None:
+    jpeg = entry(tmp_path, 1, _jpeg(tmp_path), name="shoe.jpg")
+    png_as_jpg = entry(tmp_path, 2, png_bytes(product(2)), name="boot.jpeg")
+    _, findings = run([jpeg, png_as_jpg], tmp_path)
+    assert [(f.code, f.file, f.value, f.expected) for f in findings] == [
+        ("image.signature", "metadata/boot.jpeg", "PNG", "JPEG")]
+
+
+@pytest.mark.parametrize("hash_size", [4, 8, 16])
+def test_numpy_phash_is_bit_identical_to_imagehash(hash_size: int) -> None:
+    rng = np.random.default_rng(hash_size)
+    for seed in range(40):
+        image = product(seed, (int(rng.integers(40, 300)), int(rng.integers(40, 300))))
+        small = np.asarray(image.convert("L").resize((hash_size * 4,) * 2, Image.Resampling.LANCZOS))
+        expected = imagehash.phash(image, hash_size=hash_size).hash
+        assert np.array_equal(phash_bits(small, hash_size), expected), seed
+
+
+@pytest.mark.parametrize(("algorithm", "function"), [
+    ("ahash", imagehash.average_hash), ("dhash", imagehash.dhash), ("whash", imagehash.whash)])
+def test_other_algorithms_match_imagehash(algorithm: str, function: object) -> None:
+    for seed in range(10):
+        image = product(seed, (64 + 7 * seed, 80))
+        facts = decode_and_hash(png_bytes(image), algorithm, 8)
+        assert facts["hash"] == str(function(image, hash_size=8)), seed  # type: ignore[operator]
+
+
+def test_phash_does_not_import_scipy() -> None:
+    code = ("import sys, io\nfrom PIL import Image\nfrom vogue_pack.images import decode_and_hash\n"
+            "b = io.BytesIO(); Image.new('RGB', (64, 64), (9, 99, 199)).save(b, 'PNG')\n"
+            "decode_and_hash(b.getvalue(), 'phash', 8)\nprint('scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "False"
+
+
+def test_jpeg_draft_stays_close_to_full_decode() -> None:
+    for seed in range(10):
+        image = product(seed, (480, 640))
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=90)
+        drafted = decode_and_hash(buffer.getvalue(), "phash", 8)["hash"]
+        full = imagehash.phash(Image.open(io.BytesIO(buffer.getvalue())))
+        assert imagehash.hex_to_hash(drafted) - full <= 4, seed
+
+
+def test_mirrored_copy_hash_is_the_mirror_hash(tmp_path: Path) -> None:
+    image = product(11)
+    flipped = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    table, _ = run([entry(tmp_path, 1, png_bytes(image)), entry(tmp_path, 2, png_bytes(flipped))], tmp_path)
+    a, b = table.to_pylist()
+    assert a["hash"] != b["hash"]
+    assert a["hash_mirror"] == b["hash"] and b["hash_mirror"] == a["hash"]
+
+
+def test_alpha_is_flattened_onto_white(tmp_path: Path) -> None:
+    on_white = product(12)
+    cutout = on_white.convert("RGBA")
+    pixels = np.asarray(cutout).copy()
+    background = (pixels[..., :3] == (245, 245, 240)).all(axis=-1)
+    pixels[background] = (0, 0, 0, 0)  # transparent, with black hidden behind
+    table, findings = run([entry(tmp_path, 1, png_bytes(Image.fromarray(pixels))),
+                           entry(tmp_path, 2, png_bytes(on_white.point(
+                               lambda v: v).convert("RGB")))], tmp_path)
+    a, b = table.to_pylist()
+    assert findings == [] and a["mode"] == "RGBA"
+    assert imagehash.hex_to_hash(a["hash"]) - imagehash.hex_to_hash(b["hash"]) <= 4
+
+
+def test_rows_sorted_by_item_id_whatever_the_input_order(tmp_path: Path) -> None:
+    entries = [entry(tmp_path, i, png_bytes(product(i))) for i in (5, 1, 9, 3)]
+    table, _ = run(entries, tmp_path)
+    again, _ = run(list(reversed(entries)), tmp_path, use_cache=False)
+    assert table.column("item_id").to_pylist() == [1, 3, 5, 9]
+    assert table.equals(again)
+
+
+def test_results_do_not_depend_on_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(images_mod, "IN_PROCESS_MAX", 0)  # use the process pool even for 20 images
+    entries = [entry(tmp_path, i, png_bytes(product(i))) for i in range(20)]
+    entries.append(entry(tmp_path, 20, b""))
+    entries.append(entry(tmp_path, 21, _truncated(tmp_path)))
+    stats_one, stats_two = InspectStats(), InspectStats()
+    one = inspect_images(entries, ImageOptions(jobs=1, use_cache=False), stats=stats_one)
+    two = inspect_images(entries[::-1], ImageOptions(jobs=2, use_cache=False), stats=stats_two)
+    assert (stats_one.jobs, stats_two.jobs) == (1, 2)
+    assert one[0].equals(two[0])
+    assert [f.to_dict() for f in one[1]] == [f.to_dict() for f in two[1]]
+
+
+class _CountingDecoder:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.real = images_mod.decode_and_hash
+
+    def __call__(self, data: bytes, algorithm: str, hash_size: int) -> dict[str, object]:
+        self.calls += 1
+        return self.real(data, algorithm, hash_size)
+
+
+def test_cache_hit_means_no_decode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = _CountingDecoder()
+    monkeypatch.setattr(images_mod, "decode_and_hash", counter)
+    entries = [entry(tmp_path, i, png_bytes(product(i))) for i in range(4)]
+    entries.append(entry(tmp_path, 4, _truncated(tmp_path)))  # problems are cached too
+    cold, cold_findings = run(entries, tmp_path)
+    assert counter.calls == 5
+    stats = InspectStats()
+    warm, warm_findings = inspect_images(entries, ImageOptions(cache_dir=tmp_path / "cache"), stats=stats)
+    assert counter.calls == 5 and (stats.decoded, stats.cache_hits) == (0, 5)
+    assert warm.equals(cold) and warm_findings == cold_findings
+    # Another algorithm or size is another key.
+    run(entries, tmp_path, algorithm="dhash")
+    assert counter.calls == 10
+    # A changed file is decoded again; the unchanged ones are not.
+    entries[0][2].write_bytes(png_bytes(product(100)))
+    run(entries, tmp_path)
+    assert counter.calls == 11
+
+
+def test_corrupt_cache_entries_are_ignored(tmp_path: Path) -> None:
+    entries = [entry(tmp_path, i, png_bytes(product(i))) for i in range(5)]
+    cold, _ = run(entries, tmp_path)
+    files = sorted((tmp_path / "cache").rglob("*.json"))
+    assert len(files) == 5
+    files[0].write_bytes(b"\x00garbage")
+    files[1].write_text("[1, 2]")
+    good = json.loads(files[2].read_text())
+    files[2].write_text(json.dumps({**good, "width": "wide"}))
+    files[3].write_text(json.dumps({**good, "hash": "-1"}))
+    files[4].write_text(json.dumps({**good, "problems": [["no.such-code", "x", None, None]]}))
+    stats = InspectStats()
+    again = inspect_images(entries, ImageOptions(cache_dir=tmp_path / "cache"), stats=stats)
+    assert stats.decoded == 5
+    assert again[0].equals(cold)
+
+
+def test_unwritable_cache_is_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    stats = InspectStats()
+    table, findings = inspect_images([entry(tmp_path, 1, png_bytes(product(1)))],
+                                     ImageOptions(cache_dir=tmp_path / "cache"), stats=stats)
+    assert findings == [] and table.column("ok").to_pylist() == [True]
+    assert stats.cache_writes_failed == 1
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    run([entry(tmp_path, 1, png_bytes(product(1)))], tmp_path, use_cache=False)
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("bad", [{"algorithm": "md5"}, {"hash_size": 1}, {"algorithm": "whash", "hash_size": 6},
+                                 {"threshold": -1}, {"jobs": 0}])
+def test_bad_options_are_usage_errors(tmp_path: Path, bad: dict[str, object]) -> None:
+    with pytest.raises(UsageError):
+        run([], tmp_path, **bad)

@@ -1,0 +1,79 @@
+"""`vogue-pack --help`, `query` and `verify` never import Great Expectations or pandera (their imports take
+seconds); checked in fresh processes through sys.modules, with a positive control proving the check works."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from vogue_pack.release import validate_and_build
+from vogue_pack.synth import SynthInfo
+
+HEAVY = ("great_expectations", "pandera")
+
+RUNNER = textwrap.dedent("""
+    import json, os, sys
+    sys.argv = ["vogue-pack", *json.loads(os.environ["VP_ARGS"])]
+    from vogue_pack.cli import main
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    with open(os.environ["VP_OUT"], "w", encoding="utf-8") as out:
+        json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+""")
+
+
+def run_cli(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
+    """Run the console entry point with ``args`` in a fresh interpreter; its exit code and imported modules."""
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "VP_ARGS": json.dumps(args), "VP_OUT": str(out)}
+    subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=tmp_path, capture_output=True, check=False)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    return int(result["code"] or 0), set(result["modules"])
+
+
+def heavy_modules(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+@pytest.fixture(scope="module")
+def release(small_tree: SynthInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    validation, built = validate_and_build(small_tree.root, "1.0", tmp_path_factory.mktemp("imports") / "release")
+    assert built is not None, validation.report.errors
+    return built.path
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["build", "--help"]])
+def test_help_imports_neither(args: list[str], tmp_path: Path) -> None:
+    code, modules = run_cli(args, tmp_path)
+    assert code == 0
+    assert "vogue_pack.cli" in modules
+    assert heavy_modules(modules) == set()
+
+
+def test_query_imports_neither(release: Path, tmp_path: Path) -> None:
+    code, modules = run_cli(["query", str(release), "SELECT count(*) AS n FROM conversations"], tmp_path)
+    assert code == 0
+    assert "duckdb" in modules  # the query really ran
+    assert heavy_modules(modules) == set()
+
+
+def test_verify_imports_neither(release: Path, tmp_path: Path) -> None:
+    code, modules = run_cli(["verify", str(release)], tmp_path)
+    assert code == 0
+    assert heavy_modules(modules) == set()
+
+
+def test_the_check_sees_great_expectations_when_it_is_imported(small_tree: SynthInfo, tmp_path: Path) -> None:
+    """Positive control: validate --expectations does import GX, and the runner sees it."""
+    code, modules = run_cli(["validate", str(small_tree.root), "--expectations", "--no-images"], tmp_path)
+    assert code == 0
+    assert "great_expectations" in heavy_modules(modules)

@@ -1,0 +1,183 @@
+"""The loader: tidy tables of a clean tree (counts computed from the raw files), strict JSON and CSV
+reading, style-vibe parsing, and tables that cannot be built."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER, TRANSCRIPTS
+
+from vogue_pack.findings import Finding
+from vogue_pack.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
+from vogue_pack.model import TABLES
+from vogue_pack.rawio import FAILED, parse_int_list, parse_json, read_csv
+from vogue_pack.rawtree import discover
+from vogue_pack.synth import SynthInfo
+
+
+@pytest.fixture(scope="module")
+def loaded(small_tree: SynthInfo) -> Loaded:
+    tree, _ = discover(small_tree.root)
+    return load(tree)
+
+
+def _records(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def test_clean_tree_loads_every_table_without_errors(loaded: Loaded) -> None:
+    assert loaded.unavailable == {}
+    assert not [f for f in loaded.findings if f.severity.value == "error"]
+    for name, table in loaded.tables.items():
+        assert table.schema.equals(TABLES[name].schema), name
+
+
+def test_transcript_tables_match_the_files(loaded: Loaded, small_tree: SynthInfo) -> None:
+    documents = [json.loads(p.read_text(encoding="utf-8"))
+                 for p in sorted((small_tree.root / TRANSCRIPTS).glob("*.json"))]
+    turns = [t for d in documents for t in d["conversation_content"]]
+    utterances = [u for t in turns for u in t["content"]["utterances"]]
+    assert loaded.tables["conversations"].num_rows == len(documents)
+    assert loaded.tables["turns"].num_rows == len(turns)
+    assert loaded.tables["utterances"].num_rows == len(utterances)
+    assert sum(loaded.tables["utterances"].column("n_tokens").to_pylist()) == sum(len(u.split())
+                                                                                 for u in utterances)
+    tags = [tag for t in turns for tag in t["content"]["tags"]]
+    assert loaded.tables["utterances"].column("tags").to_pylist() == tags
+    gt = {d["conversation_id"]: set(d["gt_items"]) for d in documents}
+    chosen = {(r["conversation_id"], r["item_id"]) for r in loaded.tables["conversation_items"].to_pylist()
+              if r["chosen"]}
+    assert chosen == {(cid, item) for cid, items in gt.items() for item in items}
+
+
+def test_rating_tables_match_the_files(loaded: Loaded, small_tree: SynthInfo) -> None:
+    seeker = _records(small_tree.root / SEEKER)
+    assistant = _records(small_tree.root / ASSISTANT)
+    rated = [(int(r["conversation_id"]), int(k[5:]), role, int(v))
+             for rows, role in ((seeker, "Seeker"), (assistant, "Assistant"))
+             for r in rows for k, v in r.items() if k.startswith("item_") and v != "-1"]
+    table = loaded.tables["item_ratings"]
+    got = list(zip(table.column("conversation_id").to_pylist(), table.column("item_id").to_pylist(),
+                   table.column("role").to_pylist(), table.column("rating").to_pylist(), strict=True))
+    assert sorted(got) == sorted(rated)
+    assert loaded.tables["rating_rows"].num_rows == len(seeker) + len(assistant)
+    scores = sorted((int(r["conversation_id"]), q, float(r[f"likert_{q}"]) if r[f"likert_{q}"] else None)
+                    for r in seeker for q in range(1, 6))
+    satisfaction = loaded.tables["satisfaction"]
+    assert sorted(zip(satisfaction.column("conversation_id").to_pylist(),
+                      satisfaction.column("question").to_pylist(),
+                      satisfaction.column("score").to_pylist(), strict=True)) == scores
+
+
+def test_profile_tables_match_the_files(loaded: Loaded, small_tree: SynthInfo) -> None:
+    profiles = _records(small_tree.root / PROFILES)
+    assert sorted(loaded.tables["participants"].column("participant_id").to_pylist()) == sorted(
+        r["participant_id"] for r in profiles)
+    ratings = _records(small_tree.root / PROFILE_RATINGS)
+    cells = [(r["participant_id"], k) for r in ratings for k in r if k.startswith("item_")]
+    table = loaded.tables["profile_ratings"]
+    assert table.num_rows == len(cells)
+    repeats = sum(1 for _, k in cells if k.endswith("_duplicate"))
+    assert sum(table.column("is_repeat").to_pylist()) == repeats
+    mapping = _records(small_tree.root / MAPPING)
+    assert loaded.tables["catalogue_membership"].num_rows == len(mapping)
+    assert loaded.tables["items"].num_rows == len(list((small_tree.root / "metadata").glob("item_*.json")))
+
+
+def test_a_missing_file_makes_its_tables_unavailable(small_raw_copy: Path) -> None:
+    (small_raw_copy / SEEKER).unlink()
+    (small_raw_copy / MAPPING).unlink()
+    tree, _ = discover(small_raw_copy)
+    result = load(tree)
+    assert {"satisfaction", "catalogue_membership", "conversation_items"} <= set(result.unavailable)
+    assert "satisfaction" not in result.tables
+
+
+# --- strict JSON --------------------------------------------------------------------------------------
+
+def _parse(text: str) -> tuple[object, list[Finding]]:
+    found: list[Finding] = []
+    return parse_json(text, "x.json", found), found
+
+
+@pytest.mark.parametrize(("text", "pointer"), [
+    ('{"a": 1, "a": 2}', "/a"),
+    ('{"x": [{"b": 1}, {"b": 1, "b": 2}]}', "/x/1/b"),
+    ('{"a/b": {"~": 1, "~": 1}}', "/a~1b/~0"),
+])
+def test_duplicate_keys_are_located(text: str, pointer: str) -> None:
+    _, found = _parse(text)
+    assert [(f.code, f.pointer) for f in found] == [("json.duplicate-key", pointer)]
+
+
+@pytest.mark.parametrize(("text", "pointer"), [
+    ('{"a": NaN}', "/a"),
+    ('{"a": [1, Infinity]}', "/a/1"),
+    ('{"a": {"b": -Infinity}}', "/a/b"),
+    ('{"a": 1e309}', "/a"),
+    ("-1e400", "/"),
+])
+def test_non_finite_numbers_are_located(text: str, pointer: str) -> None:
+    _, found = _parse(text)
+    assert [(f.code, f.pointer) for f in found] == [("json.non-finite", pointer)]
+
+
+@pytest.mark.parametrize(("text", "line"), [("{\n\n  \"a\": }", 3), ("", 1), ("[1,\n2,\n", 3), ('{"a": 1}\n{}', 2)])
+def test_invalid_json_reports_its_line(text: str, line: int) -> None:
+    document, found = _parse(text)
+    assert document is FAILED
+    assert [(f.code, f.row) for f in found] == [("json.parse", line)]
+
+
+def test_deep_nesting_is_a_finding_not_a_crash() -> None:
+    document, found = _parse("[" * 200_000 + "]" * 200_000)
+    assert document is FAILED and [f.code for f in found] == ["json.parse"]
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+
+def test_csv_line_numbers_count_physical_lines() -> None:
+    text = 'a,b\n1,2\n\n"multi\nline",3\n4\n5,6\n'
+    found: list[Finding] = []
+    rows = read_csv(text, "t.csv", found)
+    assert rows is not None
+    # line 3 is blank (skipped); the quoted cell spans lines 4-5; line 6 is short; line 7 is fine
+    assert rows.lines == [2, 4, 7]
+    assert [(f.code, f.row) for f in found] == [("csv.row-length", 6)]
+
+
+def test_csv_duplicate_header_column() -> None:
+    found: list[Finding] = []
+    read_csv("a,b,a\n1,2,3\n", "t.csv", found)
+    assert [(f.code, f.row, f.column) for f in found] == [("csv.header", 1, "a")]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("[3, 5, -1]", [3, 5, -1]), ("[]", []), ("[1.0]", None), ("[true]", None), ("3", None),
+    ("[1, 2", None), ("", None), (None, None), ('["1"]', None),
+])
+def test_parse_int_list(text: str | None, value: list[int] | None) -> None:
+    assert parse_int_list(text) == value
+
+
+# --- style vibes ------------------------------------------------------------------------------------------
+
+def _option(label: str) -> str:
+    return f"{label} - {dict(STYLE_OPTIONS)[label]}"
+
+
+def test_style_vibes_split_by_options_not_commas() -> None:
+    text = ", ".join(_option(label) for label in ("Chic", "Streetwear", "Sporty / Athleisure"))
+    assert parse_style_vibes(text) == (["Chic", "Streetwear", "Sporty / Athleisure"], [], True)
+
+
+def test_style_vibes_en_dash_free_text_and_order() -> None:
+    text = f"{_option('Goth').replace(' - ', ' – ')}, Boho – earthy, flowy, {_option('Chic')}"
+    labels, other, ordered = parse_style_vibes(text)
+    assert labels == ["Goth", "Chic"]
+    assert other == ["Boho - earthy, flowy"]
+    assert ordered is False  # Chic comes before Goth in the survey

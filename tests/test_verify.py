@@ -1,0 +1,151 @@
+"""vogue-pack verify: an intact release passes; any changed byte, missing or extra file fails (exit 1)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from release_support import DATABASE, build, release_files, shared_image_cache, validate_tree
+
+from vogue_pack.cli import cli
+from vogue_pack.errors import UsageError
+from vogue_pack.release_format import connect_database
+from vogue_pack.synth import SynthInfo
+from vogue_pack.verify import verify_release
+
+
+@pytest.fixture(scope="module")
+def release(small_tree: SynthInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Release 1.0 of the 6-conversation tree. Tests that change it restore it or take a copy."""
+    validation = validate_tree(small_tree.root, shared_image_cache(tmp_path_factory))
+    return build(validation, tmp_path_factory.mktemp("verify-release")).path
+
+
+@pytest.fixture
+def release_copy(release: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(release, tmp_path / "1.0"))
+
+
+@contextmanager
+def flipped(path: Path, offset: int, mask: int) -> Iterator[None]:
+    """XOR one byte of ``path`` with ``mask`` for the duration of the block."""
+    original = path.read_bytes()
+    changed = bytearray(original)
+    changed[offset] ^= mask
+    path.write_bytes(bytes(changed))
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def test_intact_release_passes(release: Path) -> None:
+    result = verify_release(release)
+    assert result.ok, result.render_text()
+    # Every file but SHA256SUMS is checked; every database table is checked.
+    assert result.checked_files == len(release_files(release)) - 1
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert result.checked_tables == len(manifest["duckdb"]["tables"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_one_byte_change_fails(release: Path, data: st.DataObject) -> None:
+    files = release_files(release)
+    rel = data.draw(st.sampled_from(files), label="file")
+    size = (release / rel).stat().st_size
+    offset = data.draw(st.integers(min_value=0, max_value=size - 1), label="offset")
+    mask = data.draw(st.integers(min_value=1, max_value=255), label="xor mask")
+    with flipped(release / rel, offset, mask):
+        result = verify_release(release)
+    assert not result.ok
+    # The changed file is named. A change of SHA256SUMS's line for manifest.json cannot be told from a
+    # change of manifest.json itself (nothing else records its sha256): either name is right then.
+    blamed = {p.path for p in result.problems if p.kind == "changed"}
+    assert rel in blamed or (rel == "SHA256SUMS" and "manifest.json" in blamed), result.render_text()
+
+
+@pytest.mark.parametrize("rel", ["manifest.json", "SHA256SUMS", "README.md", "croissant.json", "report.json",
+                                 "findings.parquet", "tables/items.parquet", DATABASE])
+def test_a_changed_middle_byte_of_each_kind_of_file_fails(release: Path, rel: str) -> None:
+    """The property above samples mostly images (most files are); every other kind is covered here."""
+    with flipped(release / rel, (release / rel).stat().st_size // 2, 0x01):
+        result = verify_release(release)
+    assert any(p.path == rel and p.kind == "changed" for p in result.problems), result.render_text()
+
+
+@pytest.mark.parametrize("rel", ["tables/turns.parquet", "images/item_1.png", "findings.parquet", "README.md",
+                                 "croissant.json", "manifest.json", "SHA256SUMS", DATABASE])
+def test_a_deleted_file_fails(release_copy: Path, rel: str) -> None:
+    (release_copy / rel).unlink()
+    result = verify_release(release_copy)
+    assert not result.ok
+    assert any(p.path == rel and p.kind == "missing" for p in result.problems), result.render_text()
+
+
+@pytest.mark.parametrize("rel", ["notes.txt", "tables/extra.parquet", "images/item_999.png", "vogue.duckdb.wal"])
+def test_an_added_file_fails(release_copy: Path, rel: str) -> None:
+    (release_copy / rel).write_bytes(b"extra")
+    result = verify_release(release_copy)
+    assert [(p.kind, p.path) for p in result.problems] == [("extra", rel)]
+
+
+def test_a_changed_file_with_updated_checksum_still_fails(release_copy: Path) -> None:
+    """Editing a file and its SHA256SUMS line is caught by the manifest (and vice versa)."""
+    import hashlib
+
+    card = release_copy / "README.md"
+    card.write_text(card.read_text() + "\nedited\n")
+    sums = release_copy / "SHA256SUMS"
+    lines = [f"{hashlib.sha256(card.read_bytes()).hexdigest()}  README.md" if line.endswith("  README.md")
+             else line for line in sums.read_text().splitlines()]
+    sums.write_text("\n".join(lines) + "\n")
+    result = verify_release(release_copy)
+    kinds = {(p.kind, p.path) for p in result.problems}
+    # manifest.json is intact (its SHA256SUMS line matches), so the disagreement is SHA256SUMS's.
+    assert ("changed", "SHA256SUMS") in kinds
+    assert ("changed", "README.md") in kinds  # the size no longer matches the manifest
+
+
+def test_database_content_change_is_named(release_copy: Path) -> None:
+    con = connect_database(release_copy / DATABASE, read_only=False)
+    con.execute("UPDATE turns SET role = 'Seeker' WHERE turn = 1")
+    con.close()
+    result = verify_release(release_copy)
+    assert any(p.kind == "content" and "table turns" in p.message for p in result.problems)
+    assert any(p.kind == "changed" and p.path == DATABASE for p in result.problems)
+
+
+def test_database_with_an_extra_table_fails(release_copy: Path) -> None:
+    con = connect_database(release_copy / DATABASE, read_only=False)
+    con.execute("CREATE TABLE scratch AS SELECT 1 AS x")
+    con.close()
+    result = verify_release(release_copy)
+    assert any(p.kind == "content" and "scratch" in p.message for p in result.problems)
+
+
+def test_not_a_release_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not a vogue-pack release"):
+        verify_release(tmp_path)
+    result = CliRunner().invoke(cli, ["verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a vogue-pack release" in result.stderr
+
+
+def test_cli_exit_codes_and_json(release_copy: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["verify", str(release_copy), "--format", "json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["ok"] is True
+    (release_copy / "images" / "item_2.png").unlink()
+    failed = runner.invoke(cli, ["verify", str(release_copy)])
+    assert failed.exit_code == 1
+    assert "missing  images/item_2.png" in failed.stdout
+    assert failed.stdout.rstrip().splitlines()[-1].startswith("FAILED: release 1.0")

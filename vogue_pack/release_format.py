@@ -1,0 +1,150 @@
+"""The release format shared by build, verify, query and diff: file names, hashing, content digests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vogue_pack.errors import UsageError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+RELEASE_FORMAT_VERSION = "1"
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"
+DATABASE = "vogue.duckdb"
+FINDINGS = "findings.parquet"
+REPORT = "report.json"
+CARD = "README.md"
+CROISSANT = "croissant.json"
+TABLES_DIR = "tables"
+IMAGES_DIR = "images"
+
+# Versions are MAJOR.MINOR or MAJOR.MINOR.PATCH without leading zeros (Croissant uses semantic versioning).
+_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$")
+
+# How a table's content digest is computed. It names the method so that a future change of method
+# is visible in the manifest instead of looking like changed data.
+CONTENT_DIGEST_METHOD = (
+    "vogue-content-v2: sha256 of the JSON list of column names and a newline, followed by every row as "
+    "DuckDB's to_json(row) plus a newline, rows sorted bytewise (so row order and storage do not matter)"
+)
+
+_CHUNK = 1 << 20
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """``"1.1"`` -> ``(1, 1, 0)``; None when ``text`` is not MAJOR.MINOR[.PATCH]."""
+    match = _VERSION.match(text)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def semver(text: str) -> str:
+    """The three-part form of a release version (``"1.1"`` -> ``"1.1.0"``), as Croissant wants it."""
+    parsed = parse_version(text)
+    if parsed is None:
+        raise UsageError(f"version {text!r} is not MAJOR.MINOR or MAJOR.MINOR.PATCH (for example 1.1)")
+    return ".".join(str(part) for part in parsed)
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier in double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A DuckDB string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def content_digest(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str]:
+    """Row count and order-independent content digest of ``relation`` (a table name or a
+    ``read_parquet(...)`` call), as defined by :data:`CONTENT_DIGEST_METHOD`.
+
+    The digest is identical for a DuckDB table and the Parquet file it was loaded from, whatever the
+    row order or the storage bytes, which is how ``verify`` checks ``vogue.duckdb``.
+    """
+    columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    digest = hashlib.sha256((json.dumps(columns) + "\n").encode("utf-8"))
+    reader = con.sql(f"SELECT to_json(t) || chr(10) AS line FROM {relation} AS t ORDER BY line").to_arrow_reader()
+    count = 0
+    for batch in reader:
+        lines = batch.column(0)
+        count += len(lines)
+        digest.update(_string_bytes(lines))
+    return count, digest.hexdigest()
+
+
+def _string_bytes(array: pa.Array) -> memoryview:
+    """The UTF-8 bytes of every string of ``array``, concatenated (no copy for string arrays)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pa.types.is_string(array.type):
+        array = array.cast(pa.large_string())  # string views and large strings alike
+    width = np.int32 if pa.types.is_string(array.type) else np.int64
+    offsets: Any = np.frombuffer(array.buffers()[1], dtype=width)[array.offset:array.offset + len(array) + 1]
+    data = array.buffers()[2]
+    if data is None or len(offsets) == 0:
+        return memoryview(b"")
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])]
+
+
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that never reaches the network (no extension auto-install)."""
+    import duckdb
+
+    return duckdb.connect(":memory:", config=_offline_config())
+
+
+def connect_database(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open a release database; read-only connections are what query and verify use."""
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=read_only, config=_offline_config())
+
+
+def _offline_config() -> dict[str, Any]:
+    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def read_manifest(release: Path) -> dict[str, Any]:
+    """The parsed manifest of a release folder (UsageError when it is not a release)."""
+    path = Path(release) / MANIFEST
+    if not Path(release).is_dir():
+        raise UsageError(f"{release}: not a folder")
+    if not path.is_file():
+        raise UsageError(f"{release}: no {MANIFEST}; not a vogue-pack release")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the manifest: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != "vogue-pack-release":
+        raise UsageError(f"{path}: not a vogue-pack release manifest")
+    return data
+
+
+def canonical_json(data: Any) -> str:
+    """The JSON text of every machine-read release file: indented, key order as given, newline at end."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

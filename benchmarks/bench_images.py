@@ -87,29 +87,39 @@ def _timed(cmd: list[str]) -> tuple[float, str, float]:
 
 
 def bench_whole_runs(images: Path, labels: frozenset[tuple[int, int]], bench_python: str,
-                     threshold: int) -> dict[str, object]:
-    result: dict[str, object] = {}
+                     threshold: int, repeats: int) -> dict[str, object]:
+    """Alternating runs of both tools (the machine is shared: medians of ``repeats`` runs)."""
     vogue = str(Path(sys.executable).with_name("vogue-pack"))
-    with tempfile.TemporaryDirectory() as cache:
-        cmd = [vogue, "dedupe", str(images), "--cache-dir", cache, "--format", "json",
-               "--threshold", str(threshold)]
-        cold, out, cold_cpu = _timed(cmd)
-        warm, _, warm_cpu = _timed(cmd)
+    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "cached": [], "imagededup": []}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            cmd = [vogue, "dedupe", str(images), "--cache-dir", cache, "--format", "json",
+                   "--threshold", str(threshold)]
+            cold, out, cold_cpu = _timed(cmd)
+            warm, _, warm_cpu = _timed(cmd)
+        runs["cold"].append((cold, cold_cpu))
+        runs["cached"].append((warm, warm_cpu))
+        seconds, dedup_out, cpu = _timed([bench_python, str(HERE / "images_imagededup.py"), "run", str(images),
+                                          "--threshold", str(threshold)])
+        runs["imagededup"].append((seconds, cpu))
     doc = json.loads(out)
     pairs = {(p["item_a"], p["item_b"]) for c in doc["clusters"] for p in c["pairs"]}
-    result["vogue-pack"] = {"seconds_cold": round(cold, 2), "seconds_cached": round(warm, 2),
-                            "cpu_seconds_cold": round(cold_cpu, 2), "cpu_seconds_cached": round(warm_cpu, 2),
+
+    def median(name: str, k: int) -> float:
+        return round(float(np.median([r[k] for r in runs[name]])), 2)
+
+    result: dict[str, object] = {"repeats": repeats, "runs": runs}
+    result["vogue-pack"] = {"seconds_cold": median("cold", 0), "seconds_cached": median("cached", 0),
+                            "cpu_seconds_cold": median("cold", 1), "cpu_seconds_cached": median("cached", 1),
                             **_prf(pairs, labels)}
-    seconds, out, cpu = _timed([bench_python, str(HERE / "images_imagededup.py"), "run", str(images),
-                           "--threshold", str(threshold)])
-    doc = json.loads(out)
+    doc = json.loads(dedup_out)
     found = set()
     for name, others in doc["duplicates"].items():
         for other in others:
             a, b = int(_ID.search(name).group(1)), int(_ID.search(other).group(1))  # type: ignore[union-attr]
             found.add((min(a, b), max(a, b)))
-    result["imagededup"] = {"seconds_wall": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-                            **{k: round(v, 2) for k, v in doc.items() if k.startswith("seconds")},
+    result["imagededup"] = {"seconds_wall": median("imagededup", 0), "cpu_seconds": median("imagededup", 1),
+                            "last_run": {k: round(v, 2) for k, v in doc.items() if k.startswith("seconds")},
                             **_prf(found, labels)}
     return result
 
@@ -214,6 +224,7 @@ def main() -> None:
     parser.add_argument("--bench-python", default="/work/bench-venv/bin/python")
     parser.add_argument("--search-sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating whole runs of each tool")
     parser.add_argument("--imagededup-max", type=int, default=10_000,
                         help="largest search size timed for imagededup (beyond: extrapolated)")
     parser.add_argument("--json", type=Path, default=None)
@@ -224,7 +235,8 @@ def main() -> None:
     labels = read_labels(args.set / "labels.csv", folder.entries).duplicates
     results: dict[str, object] = {"machine": _machine(args.bench_python), "images": len(folder.entries),
                                   "labelled_duplicate_pairs": len(labels), "threshold": args.threshold}
-    results["whole_run"] = bench_whole_runs(args.set / "images", labels, args.bench_python, args.threshold)
+    results["whole_run"] = bench_whole_runs(args.set / "images", labels, args.bench_python, args.threshold,
+                                            args.repeats)
     print(results["whole_run"], file=sys.stderr)
     results["hashing"] = bench_hashing(folder.entries, labels, args.threshold)
     print(results["hashing"], file=sys.stderr)

@@ -14,27 +14,34 @@
 WITH member AS (
     SELECT ci.*,
            EXISTS (SELECT 1 FROM catalogue_item AS n
-                   WHERE n.catalogue = ci.catalogue AND n.item_id IN (ci.item_id - 1, ci.item_id + 1))
+                   WHERE n.catalogue = ci.catalogue
+                     AND n.item_id IN (ci.item_id::BIGINT - 1, ci.item_id::BIGINT + 1))
                AS has_neighbour
     FROM catalogue_item AS ci
-), block AS (
-    SELECT catalogue, min(item_id) AS lo, max(item_id) AS hi, count(*) AS n
+), span AS (
+    SELECT catalogue, min(item_id) AS lo, max(item_id) AS hi
     FROM member
     WHERE has_neighbour
     GROUP BY catalogue
+), block AS (
+    -- n: the catalogue's items inside its span; n_holes: the other ids of the span
+    SELECT s.catalogue, s.lo, s.hi, count(*) AS n, s.hi::BIGINT - s.lo + 1 - count(*) AS n_holes
+    FROM span AS s
+    JOIN catalogue_item AS ci ON ci.catalogue = s.catalogue AND ci.item_id BETWEEN s.lo AND s.hi
+    GROUP BY s.catalogue, s.lo, s.hi
 ), unmapped_json AS (
     -- ids with an item JSON but no mapping row: xref.item-not-mapped reports them
     SELECT TRY_CAST(regexp_extract(path, '^metadata/item_(\d+)\.json$', 1) AS BIGINT) AS item_id
     FROM files
     WHERE regexp_matches(path, '^metadata/item_\d+\.json$')
+), scattered AS (
+    -- more holes than items: not a block at all (and never enumerate a huge span)
+    SELECT * FROM block WHERE n_holes > n
 ), hole AS (
-    SELECT b.catalogue AS block_catalogue, b.lo, b.hi, b.n, g.item_id::INTEGER AS item_id,
-           count(*) OVER (PARTITION BY b.catalogue) AS n_holes
-    FROM block AS b, generate_series(b.lo, b.hi) AS g(item_id)
+    SELECT b.catalogue AS block_catalogue, b.lo, b.hi, b.n, g.item_id::INTEGER AS item_id
+    FROM (SELECT * FROM block WHERE n_holes <= n) AS b, generate_series(b.lo, b.hi) AS g(item_id)
     WHERE NOT EXISTS (SELECT 1 FROM catalogue_item AS ci
                       WHERE ci.item_id = g.item_id AND ci.catalogue = b.catalogue)
-), scattered AS (
-    SELECT DISTINCT block_catalogue AS catalogue, lo, hi, n, n_holes FROM hole WHERE n_holes > n
 ), problem AS (
     SELECT h.item_id,
            CASE WHEN m.item_id IS NULL
@@ -49,8 +56,7 @@ WITH member AS (
            END AS reason
     FROM hole AS h
     LEFT JOIN mapped_item AS m USING (item_id)
-    WHERE h.n_holes <= h.n
-      AND NOT (m.item_id IS NULL AND h.item_id IN (SELECT item_id FROM unmapped_json WHERE item_id IS NOT NULL))
+    WHERE NOT (m.item_id IS NULL AND h.item_id IN (SELECT item_id FROM unmapped_json WHERE item_id IS NOT NULL))
     UNION ALL
     SELECT mb.item_id,
            CASE WHEN b.catalogue IS NULL
@@ -68,6 +74,7 @@ WITH member AS (
 ), irregular AS (
     -- catalogues that some finding above already explains
     SELECT DISTINCT block_catalogue AS catalogue FROM hole
+    UNION SELECT catalogue FROM scattered
     UNION SELECT mb.catalogue FROM member AS mb LEFT JOIN block AS b USING (catalogue)
           WHERE b.catalogue IS NULL OR mb.item_id NOT BETWEEN b.lo AND b.hi
 )

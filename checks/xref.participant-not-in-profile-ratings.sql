@@ -14,7 +14,7 @@ WITH reference AS (
     SELECT participant_id, file, list(row ORDER BY row) AS rows
     FROM reference AS r
     WHERE participant_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM profile_ratings AS p WHERE p.participant_id = r.participant_id)
+      AND r.participant_id NOT IN (SELECT DISTINCT participant_id FROM profile_ratings)
     GROUP BY participant_id, file
 ), per_participant AS (
     SELECT participant_id,

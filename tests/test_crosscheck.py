@@ -37,9 +37,10 @@ from gallery.trees import (
     write_rows,
 )
 
+from vogue_pack import findings as findings_module
 from vogue_pack.crosscheck import RESULT_COLUMNS, CheckSpec, check_catalogue, parse_check, render_markdown, run_checks
 from vogue_pack.errors import UsageError
-from vogue_pack.findings import PY_CODES, Finding, Severity
+from vogue_pack.findings import Finding, Severity
 from vogue_pack.load import load
 from vogue_pack.model import TABLES, empty_table, table_from_columns
 from vogue_pack.rawtree import discover
@@ -122,6 +123,12 @@ def add_utterance_text(root: Path, cid: int, turn_index: int, text: str) -> str:
 
 # --- fixtures ------------------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def _private_code_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks written by a test register their codes in a copy of the catalogue, not the real one."""
+    monkeypatch.setattr(findings_module, "PY_CODES", dict(findings_module.PY_CODES))
+
+
 @pytest.fixture(scope="module")
 def tree12(tmp_path_factory: pytest.TempPathFactory) -> SynthInfo:
     """A clean 12-conversation synthetic tree (two Seeker/Assistant pairs). Do not modify."""
@@ -151,7 +158,7 @@ def test_every_check_file_parses_and_is_consistent() -> None:
         assert spec.code.split(".")[0] in ("xref", "privacy", "image")
         assert spec.title and spec.description.endswith(".") and spec.requires
         assert set(spec.requires) <= set(TABLES) and set(spec.uses) <= set(TABLES)
-        info = PY_CODES[spec.code]  # registered in the findings catalogue
+        info = findings_module.PY_CODES[spec.code]  # registered in the findings catalogue
         # codes that findings.py declared before (image.missing, privacy.*) keep their severity and title
         assert (info.severity, info.title) == (spec.severity, spec.title), spec.code
 
@@ -338,6 +345,29 @@ def test_two_transcripts_claim_one_conversation(root: Path, baseline: set[Key]) 
     # paths sort "c8_a_2.json" < "conversations/...": the nested copy is the second claim
     assert new_findings(root, baseline) == [
         k("xref.duplicate-transcript", rel(root, nested), pointer="/conversation_id", conversation_id=8)]
+
+
+def test_duplicate_rating_row_is_left_to_the_schema(root: Path, baseline: set[Key]) -> None:
+    """A repeated row inside one CSV file is schema.unique (schemas/*.yaml); the checks add nothing."""
+    edit_rows(root, SEEKER, lambda rows: rows.append(list(rows[line_of(rows, "conversation_id", "8") - 1])))
+    assert new_findings(root, baseline) == []
+    tree, _ = discover(root)
+    assert any(f.code == "schema.unique" and f.file == SEEKER for f in load(tree).findings)
+
+
+def test_rating_column_of_an_unmapped_item_is_left_to_the_loader(root: Path, baseline: set[Key]) -> None:
+    """The loader sees the header: a column item_99 (all -1) is csv.header; no cross-file cascade."""
+    def add_column(rows: list[list[str]]) -> None:
+        at = rows[0].index("rating_vec")
+        for index, row in enumerate(rows):
+            row.insert(at, "item_99" if index == 0 else "-1")
+            if index:
+                row[at + 1] = row[at + 1][:-1] + ", -1]"
+    edit_rows(root, SEEKER, add_column)
+    assert new_findings(root, baseline) == []
+    tree, _ = discover(root)
+    assert [(f.code, f.column) for f in load(tree).findings
+            if f.file == SEEKER and f.severity is Severity.ERROR] == [("csv.header", "item_99")]
 
 
 # --- 2: listed items exist, have metadata, lie in the conversation's catalogue ------------------------
@@ -705,3 +735,72 @@ def test_check_catalogue_is_sorted_and_specs_are_frozen() -> None:
     with pytest.raises(AttributeError):
         specs[0].code = "x"  # type: ignore[misc]
     assert isinstance(specs[0], CheckSpec)
+
+
+# --- the checks never fail on strange data --------------------------------------------------------------
+
+def _random_tables(draw: Any) -> dict[str, pa.Table]:
+    from hypothesis import strategies as st
+
+    ids = st.one_of(st.none(), st.integers(-3, 40), st.sampled_from([2**31 - 1, -(2**31)]))
+    small = st.integers(0, 5)
+    letters = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "p", "", "é"]))
+    text = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(
+        ["Item99999999999999999999", "item 3 @x a@b.co 555-123-4567", "ITEM07", "SW1A 1AA www.x.com"]))
+    files = st.sampled_from([SEEKER, ASSISTANT, "conversation_trials/transcripts/c1_a_1.json",
+                             "metadata/item_99999999999999999999.png", "metadata/item_3.json", "x"])
+
+    def rows(n: int, make: Callable[[], dict[str, Any]]) -> dict[str, list[Any]]:
+        records = [make() for _ in range(n)]
+        return {name: [r[name] for r in records] for name in (records[0] if records else {})}
+
+    def nn(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    n = draw(small)
+    return {
+        "conversations": table_from_columns("conversations", rows(n, lambda: {
+            "conversation_id": nn(draw(ids), 1), "catalogue": draw(letters), "scenario": draw(ids),
+            "mentioned_items": draw(st.one_of(st.none(), st.lists(ids, max_size=4))),
+            "gt_items": draw(st.one_of(st.none(), st.lists(ids, max_size=3))), "source_file": draw(files)})),
+        "utterances": table_from_columns("utterances", rows(n, lambda: {
+            "conversation_id": nn(draw(ids), 1), "turn": nn(draw(ids), 1), "utterance": 1, "text": draw(text),
+            "source_pointer": "/conversation_content/0/content/utterances/0"})),
+        "rating_rows": table_from_columns("rating_rows", rows(draw(small), lambda: {
+            "conversation_id": nn(draw(ids), 1), "role": "Seeker", "participant_id": draw(text),
+            "catalogue": draw(letters), "scenario": draw(ids), "assistant_interpretation": draw(text),
+            "source_file": draw(files), "source_row": nn(draw(ids), 2)})),
+        "item_ratings": table_from_columns("item_ratings", rows(draw(small), lambda: {
+            "conversation_id": nn(draw(ids), 1), "item_id": nn(draw(ids), 1), "role": "Seeker",
+            "rating": draw(st.one_of(st.none(), st.integers(-2, 9))), "source_file": draw(files),
+            "source_row": nn(draw(ids), 2)})),
+        "catalogue_membership": table_from_columns("catalogue_membership", rows(draw(small), lambda: {
+            "item_id": nn(draw(ids), 1), "catalogue": draw(letters), "has_metadata": draw(st.booleans()),
+            "source_row": nn(draw(ids), 2)})),
+        "items": table_from_columns("items", rows(draw(small), lambda: {
+            "item_id": nn(draw(ids), 1), "catalogue": draw(letters), "source_file": draw(files)})),
+        "scenarios": table_from_columns("scenarios", rows(draw(small), lambda: {
+            "scenario": nn(draw(ids), 1), "source_pointer": "/0"})),
+        "participants": table_from_columns("participants", rows(draw(small), lambda: {
+            "participant_id": nn(draw(text), "s1"), "best_colors": draw(text), "source_row": 2})),
+        "profile_ratings": table_from_columns("profile_ratings", rows(draw(small), lambda: {
+            "participant_id": nn(draw(text), "s1"), "item_id": nn(draw(ids), 1), "is_repeat": False,
+            "column": "item_1", "source_row": 2})),
+        "files": table_from_columns("files", rows(draw(small), lambda: {
+            "path": draw(files), "kind": "unknown"})),
+    }
+
+
+def test_checks_never_fail_on_arbitrary_tables() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def run(data: Any) -> None:
+        tables = _random_tables(data.draw)
+        found = run_checks(tables, {})
+        assert all(f.code != "check.not-run" or f.keys["check"] for f in found)
+        assert all(isinstance(f.message, str) and f.message for f in found)
+
+    run()

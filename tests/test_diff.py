@@ -170,3 +170,11 @@ def test_cli_diff_text_and_json(releases: tuple[Path, Path, dict[str, Any]]) -> 
     assert turns["samples"]["removed"][0]["key"] == planted["turns"]["removed"]
     not_a_release = runner.invoke(cli, ["diff", str(old), str(old.parent)])
     assert not_a_release.exit_code == 2
+
+
+def test_a_damaged_previous_release_does_not_block_a_build(base: Validation, tmp_path: Path) -> None:
+    (tmp_path / "1.0").mkdir()
+    (tmp_path / "1.0" / "manifest.json").write_text("{damaged")
+    built = build(base, tmp_path, "1.1")
+    assert built.required_bump is None
+    assert len(built.warnings) == 1 and "could not compare with the previous release 1.0" in built.warnings[0]

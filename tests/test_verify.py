@@ -114,6 +114,18 @@ def test_a_changed_file_with_updated_checksum_still_fails(release_copy: Path) ->
     assert ("changed", "README.md") in kinds  # the size no longer matches the manifest
 
 
+def test_a_malformed_manifest_is_a_problem_not_a_crash(release_copy: Path) -> None:
+    manifest = json.loads((release_copy / "manifest.json").read_text())
+    manifest["tables"]["turns"]["rows"] = str(manifest["tables"]["turns"]["rows"])
+    (release_copy / "manifest.json").write_text(json.dumps(manifest))
+    result = verify_release(release_copy)
+    # Two problems, both with manifest.json: malformed, and its sha256 differs from SHA256SUMS.
+    assert {(p.kind, p.path) for p in result.problems} == {("changed", "manifest.json")}
+    assert any("malformed manifest at tables/turns/rows" in p.message for p in result.problems)
+    (release_copy / "manifest.json").write_text("{not json")
+    assert {(p.kind, p.path) for p in verify_release(release_copy).problems} == {("changed", "manifest.json")}
+
+
 def test_database_content_change_is_named(release_copy: Path) -> None:
     con = connect_database(release_copy / DATABASE, read_only=False)
     con.execute("UPDATE turns SET role = 'Seeker' WHERE turn = 1")

@@ -114,9 +114,9 @@ def _quirks(report: Mapping[str, Any]) -> list[str]:
 
 
 def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], report: Mapping[str, Any],
-                headline: list[tuple[str, str, Any]]) -> str:
+                headline: list[tuple[str, str, Any]], files: list[str]) -> str:
     """The README.md of a release (deterministic for identical input); ``headline`` comes from
-    :func:`headline_numbers` on the release database."""
+    :func:`headline_numbers` on the release database, ``files`` lists the files written so far."""
     version = manifest["dataset"]["version"]
     first_table = next(iter(manifest["tables"]))
     lines = [
@@ -150,6 +150,7 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "| `images/` | the product images, byte-identical to the raw release |",
         f"| `{DATABASE}` | DuckDB database: every table plus views for the common joins |",
         f"| `{FINDINGS}`, `{REPORT}` | the validation report the release was built with (warnings included) |",
+        *(["| `report.html` | the same report as a page for a browser |"] if "report.html" in files else []),
         f"| `{MANIFEST}` | versions, raw-tree digest, per table rows/schema/content digest, per file sha256 |",
         f"| `{CHECKSUMS}` | sha256 of every file, in the format `sha256sum -c` reads |",
         f"| `{CROISSANT}` | Croissant 1.1 metadata with the responsible-AI fields |",
@@ -163,7 +164,8 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         *_schemas(manifest, tables),
         "### Views in `vogue.duckdb`",
         "",
-        *(f"- `{view}`" for view in manifest["duckdb"]["views"]),
+        *(f"- `{view['name']}`" + (f": {view['description']}" if view["description"] else "")
+          for view in manifest["duckdb"]["views"]),
         "",
         "Their SQL, with comments, is in vogue-pack's `vogue_pack/sql/` folder; in the database: "
         "`SELECT view_name, comment, sql FROM duckdb_views() WHERE NOT internal`.",

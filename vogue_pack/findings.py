@@ -322,11 +322,15 @@ def finding(code: str, message: str, **kwargs: Any) -> Finding:
 
 
 def all_codes() -> dict[str, CodeInfo]:
-    """Every code: the Python catalogue plus the codes declared by checks/*.sql and expectation suites."""
+    """Every code of the shipped catalogue: the Python codes plus those declared by the shipped checks/*.sql.
+
+    Codes registered at run time from other check folders are not part of the shipped catalogue.
+    """
     from vogue_pack.crosscheck import check_catalogue
 
-    check_catalogue()  # registers the SQL checks' codes
-    return dict(sorted(PY_CODES.items()))
+    codes = {info.code: info for info in _PY_CODES}
+    codes.update({spec.code: spec.code_info for spec in check_catalogue()})
+    return dict(sorted(codes.items()))
 
 
 def render_codes_markdown() -> str:
@@ -351,4 +355,7 @@ def render_codes_markdown() -> str:
 
 
 if __name__ == "__main__":
-    print(render_codes_markdown(), end="")
+    # run as a script this file is the module __main__: use the package module, where checks register
+    from vogue_pack import findings as _findings
+
+    print(_findings.render_codes_markdown(), end="")

@@ -267,7 +267,7 @@ class _Loader:
                 product_rating=rating, product_rating_raw=raw_rating,
                 product_description=_str_list(doc.get("product_description")),
                 about_product=_str_list(doc.get("about_product")),
-                product_detail=(list((str(k), v) for k, v in detail.items() if isinstance(v, str))
+                product_detail=([{"key": str(k), "value": v} for k, v in detail.items() if isinstance(v, str)]
                                 if isinstance(detail, dict) else None),
                 reviews=_str(doc.get("reviews")), source_file=entry.path,
             )

@@ -97,7 +97,8 @@ _table(TableSpec(
         Column("product_rating_raw", _str, "product_rating as written (a string)."),
         Column("product_description", pa.list_(_str), "Description paragraphs, or null."),
         Column("about_product", pa.list_(_str), "'About this item' bullet points."),
-        Column("product_detail", pa.map_(_str, _str), "Detail table, key -> value."),
+        Column("product_detail", pa.list_(pa.struct([pa.field("key", _str, nullable=False), pa.field("value", _str)])),
+               "Detail table as {key, value} entries in file order (DuckDB: map_from_entries(product_detail))."),
         Column("reviews", _str, "Review text as one string."),
         SOURCE_FILE,
     ),
@@ -298,8 +299,7 @@ def table_from_columns(name: str, columns: dict[str, list[object]]) -> pa.Table:
 
 
 def _type_name(data_type: pa.DataType) -> str:
-    return str(data_type).replace("<item: ", "<").replace("entries: struct<key: string not null, value: string>",
-                                                          "string, string")
+    return str(data_type).replace("<item: ", "<")
 
 
 def render_data_model_markdown() -> str:

@@ -11,7 +11,6 @@ The layout and every guarantee are described in docs/release-format.md. In short
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -25,12 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from vogue_pack import __version__
 from vogue_pack.errors import UsageError
-from vogue_pack.findings import all_codes
-from vogue_pack.model import FORMAT_VERSION, TABLES, TableSpec
+from vogue_pack.model import FORMAT_VERSION, TABLES
+from vogue_pack.release_db import build_database
 from vogue_pack.release_format import (
     CARD,
     CHECKSUMS,
@@ -45,38 +43,16 @@ from vogue_pack.release_format import (
     TABLES_DIR,
     canonical_json,
     connect_database,
-    content_digest,
     parse_version,
-    quote_ident,
-    quote_literal,
     semver,
     sha256_bytes,
     sha256_file,
 )
+from vogue_pack.release_tables import PARQUET_OPTIONS, canonical_table, findings_table, parquet_bytes
 
 if TYPE_CHECKING:
-    import duckdb
-
     from vogue_pack.pipeline import ValidateOptions, Validation
     from vogue_pack.report import Report
-
-SQL_DIR = Path(__file__).resolve().parent / "sql"
-
-# Fixed Parquet writer options: with a canonical table (one explicit schema, rows sorted by the key,
-# one chunk per column) pyarrow then writes identical bytes on every run.
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 6,
-    "use_dictionary": True,
-    "write_statistics": True,
-    "version": "2.6",
-    "data_page_version": "1.0",
-    "data_page_size": 1 << 20,
-    "row_group_size": 128 * 1024,
-    "write_page_index": False,
-    "store_schema": True,
-    "use_compliant_nested_type": True,
-}
 
 _PARTIAL = ".partial-"
 
@@ -102,133 +78,6 @@ class BuildResult:
     previous_version: str | None = None
     required_bump: str | None = None
     warnings: tuple[str, ...] = ()
-
-
-# ------------------------------------------------------------------------------------- tables
-
-
-def release_field(spec_field: pa.Field) -> pa.Field:
-    """The field as released. A map column is stored as a list of ``{key, value}`` structs (its Parquet
-    physical layout) because Hugging Face ``datasets`` and Croissant have no map type. List items are
-    named ``element``, as Parquet's compliant nested types name them, so a table reads back equal."""
-    dtype = spec_field.type
-    metadata = dict(spec_field.metadata or {})
-    if pa.types.is_map(dtype):
-        entry = pa.struct([pa.field("key", dtype.key_type, nullable=False), pa.field("value", dtype.item_type)])
-        description = metadata.get(b"description", b"").decode("utf-8")
-        metadata[b"description"] = (description + " Stored as a list of {key, value} entries "
-                                    "(DuckDB: map_from_entries(column)).").strip().encode("utf-8")
-        dtype = pa.list_(pa.field("element", entry))
-    elif pa.types.is_list(dtype):
-        dtype = pa.list_(pa.field("element", dtype.value_type, nullable=dtype.value_field.nullable))
-    return pa.field(spec_field.name, dtype, nullable=spec_field.nullable, metadata=metadata)
-
-
-def release_schema(spec: TableSpec) -> pa.Schema:
-    """The explicit Arrow schema of a released table, with table and column descriptions as metadata."""
-    fields = [release_field(f) for f in spec.schema]
-    metadata = {
-        "vogue.table": spec.name,
-        "vogue.format_version": RELEASE_FORMAT_VERSION,
-        "vogue.model_version": FORMAT_VERSION,
-        "description": spec.description,
-        "key": ",".join(spec.key),
-        "vogue.column_descriptions": json.dumps(
-            {f.name: (f.metadata or {}).get(b"description", b"").decode("utf-8") for f in fields},
-            ensure_ascii=False),
-    }
-    return pa.schema(fields, metadata=metadata)
-
-
-def canonical_table(spec: TableSpec, table: pa.Table) -> pa.Table:
-    """``table`` in the released, canonical form: the model's columns in order, cast to the explicit
-    schema, rows sorted by the table key, one chunk per column.
-
-    A duplicated key means the validator let a corrupt table through: that is a bug (RuntimeError).
-    """
-    missing = [c for c in spec.column_names if c not in table.column_names]
-    extra = [c for c in table.column_names if c not in spec.column_names]
-    if missing or extra:
-        raise RuntimeError(f"table {spec.name}: columns differ from the data model "
-                           f"(missing {missing}, unexpected {extra})")
-    table = table.select(spec.column_names).cast(spec.schema)
-    if table.num_rows > 1:
-        order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in spec.key])
-        if not pc.all(pc.equal(order, pa.array(range(table.num_rows), type=order.type))).as_py():
-            table = table.take(order)  # skipped when the loader already gave key order (it usually does)
-        repeats = _repeated_keys(table, spec.key)
-        if repeats:
-            raise RuntimeError(f"table {spec.name}: {repeats} rows repeat a key {spec.key}; validation "
-                               "should have reported this as an error")
-    schema = release_schema(spec)
-    columns = [table.column(i).cast(f.type) for i, f in enumerate(schema)]
-    return pa.Table.from_arrays(columns, schema=schema).combine_chunks()
-
-
-def _repeated_keys(table: pa.Table, key: Iterable[str]) -> int:
-    """How many rows of a key-sorted table have the same key as the row before them."""
-    same: pa.Array | None = None
-    for column in key:
-        values = table.column(column)
-        equal = pc.equal(values.slice(1), values.slice(0, table.num_rows - 1))
-        same = equal if same is None else pc.and_(same, equal)
-    return 0 if same is None else int(pc.sum(same).as_py() or 0)
-
-
-def parquet_bytes(table: pa.Table) -> bytes:
-    """The Parquet file of a canonical table, written with :data:`PARQUET_OPTIONS`."""
-    import pyarrow.parquet as pq
-
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, **PARQUET_OPTIONS)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-FINDINGS_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
-    ("finding_id", pa.int32(), "Position of the finding in report.json (1-based)."),
-    ("code", pa.string(), "Stable finding code, e.g. transcript.role-repeat."),
-    ("severity", pa.string(), "error or warning (a release holds warnings only)."),
-    ("title", pa.string(), "Title of the code in the finding catalogue."),
-    ("message", pa.string(), "What is wrong, in words."),
-    ("file", pa.string(), "Raw file, relative to the raw root."),
-    ("row", pa.int32(), "CSV line number (header = 1)."),
-    ("column", pa.string(), "CSV column."),
-    ("pointer", pa.string(), "JSON Pointer into the raw JSON file."),
-    ("keys", pa.string(), "Record keys as a JSON object, e.g. {\"conversation_id\": 7}."),
-    ("value", pa.string(), "The offending value, JSON-encoded."),
-    ("expected", pa.string(), "What was expected, JSON-encoded."),
-)
-
-
-def findings_schema() -> pa.Schema:
-    """Schema of findings.parquet (the validation report as a table)."""
-    fields = [pa.field(name, dtype, nullable=name not in ("finding_id", "code", "severity", "message"),
-                       metadata={"description": text}) for name, dtype, text in FINDINGS_COLUMNS]
-    return pa.schema(fields, metadata={
-        "vogue.table": "findings",
-        "vogue.format_version": RELEASE_FORMAT_VERSION,
-        "description": "The findings of the validation the release was built with (warnings included).",
-        "key": "finding_id",
-        "vogue.column_descriptions": json.dumps({n: t for n, _d, t in FINDINGS_COLUMNS}),
-    })
-
-
-def findings_table(report_dict: Mapping[str, Any]) -> pa.Table:
-    """The findings of a (scrubbed) JSON report as a canonical table, in report order."""
-    rows: dict[str, list[Any]] = {name: [] for name, _t, _d in FINDINGS_COLUMNS}
-    catalogue = all_codes()  # the whole catalogue, whatever has been imported so far
-    for position, item in enumerate(report_dict.get("findings", []), start=1):
-        info = catalogue.get(item["code"])
-        rows["finding_id"].append(position)
-        rows["title"].append(info.title if info else None)
-        for name in ("code", "severity", "message", "file", "row", "column", "pointer"):
-            rows[name].append(item.get(name))
-        rows["keys"].append(json.dumps(item.get("keys") or {}, ensure_ascii=False, sort_keys=True))
-        for name in ("value", "expected"):
-            value = item.get(name)
-            rows[name].append(None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True))
-    schema = findings_schema()
-    return pa.Table.from_pydict(rows, schema=schema).combine_chunks()
 
 
 # --------------------------------------------------------------------------------- raw tree
@@ -331,57 +180,6 @@ class _ReleaseWriter:
         self.files[rel] = (path.stat().st_size, sha256_file(path))
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> None:
-    comments: list[str] = []
-    for name, table in tables.items():
-        con.register("_vogue_source", table)
-        con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM _vogue_source")
-        con.unregister("_vogue_source")
-        description = (table.schema.metadata or {}).get(b"description", b"").decode("utf-8")
-        comments.append(f"COMMENT ON TABLE {quote_ident(name)} IS {quote_literal(description)};")
-        for column in table.schema:
-            text = (column.metadata or {}).get(b"description", b"").decode("utf-8")
-            comments.append(f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(column.name)} "
-                            f"IS {quote_literal(text)};")
-    con.execute("\n".join(comments))
-
-
-def sql_files() -> list[Path]:
-    """Every ``vogue_pack/sql/*.sql`` in name order (views, then metrics, by their names)."""
-    return sorted(SQL_DIR.glob("*.sql"), key=lambda p: p.name)
-
-
-def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]:
-    """Write ``vogue.duckdb``: every table, then every packaged SQL file; returns the manifest section
-    (content digest per table, views, SQL files)."""
-    con = connect_database(path, read_only=False)
-    try:
-        con.execute("BEGIN TRANSACTION")  # one commit for everything: per-statement commits are slow
-        _create_tables(con, tables)
-        scripts = []
-        for script in sql_files():
-            text = script.read_text(encoding="utf-8")
-            try:
-                con.execute(text)
-            except Exception as exc:  # duckdb.Error; re-raised as a packaging bug with the file named
-                raise RuntimeError(f"packaged SQL file {script.name} failed: {exc}") from exc
-            scripts.append({"name": script.name, "sha256": sha256_bytes(text.encode("utf-8"))})
-        con.execute("COMMIT")
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name").fetchall()]
-        views = [r[0] for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary "
-            "ORDER BY view_name").fetchall()]
-        digests = {}
-        for name in names:
-            rows, digest = content_digest(con, quote_ident(name))
-            digests[name] = {"rows": rows, "content_digest": digest}
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return {"tables": digests, "views": views, "sql": scripts}
-
-
 # -------------------------------------------------------------------------------- build
 
 
@@ -469,9 +267,13 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
         if previous is not None:
             from vogue_pack.diff import bump_warnings, diff_releases
 
-            change = diff_releases(existing[previous], tmp)
-            required = change.required_bump
-            warnings.extend(bump_warnings(change, existing[previous].name, version))
+            try:
+                change = diff_releases(existing[previous], tmp)
+            except UsageError as exc:  # a damaged older release must not block a new one
+                warnings.append(f"could not compare with the previous release {existing[previous].name}: {exc}")
+            else:
+                required = change.required_bump
+                warnings.extend(bump_warnings(change, existing[previous].name, version))
         try:
             os.rename(tmp, target)
         except OSError as exc:
@@ -577,7 +379,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         headline = headline_numbers(con)
     finally:
         con.close()
-    writer.write(CARD, render_card(manifest, tables, report_dict, headline).encode("utf-8"))
+    writer.write(CARD, render_card(manifest, tables, report_dict, headline, sorted(writer.files)).encode("utf-8"))
     croissant = croissant_metadata(manifest, tables, findings, writer.files, image_paths)
     writer.write(CROISSANT, canonical_json(croissant).encode("utf-8"))
 

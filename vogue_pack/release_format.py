@@ -129,6 +129,47 @@ def _offline_config() -> dict[str, Any]:
     return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
+_TABLE_ENTRY: dict[str, Any] = {
+    "type": "object",
+    "required": ["path", "rows", "key", "columns", "content_digest"],
+    "properties": {
+        "path": {"type": "string"}, "rows": {"type": "integer"},
+        "key": {"type": "array", "items": {"type": "string"}},
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "content_digest": {"type": "string"},
+    },
+}
+
+# The parts of manifest.json that verify and diff rely on (a tampered manifest is a problem, not a crash).
+MANIFEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "format_version", "dataset", "libraries", "tables", "findings", "duckdb", "files"],
+    "properties": {
+        "format": {"const": "vogue-pack-release"},
+        "format_version": {"type": "string"},
+        "dataset": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}}},
+        "libraries": {"type": "object", "properties": {"duckdb": {"type": "string"}}},
+        "tables": {"type": "object", "additionalProperties": _TABLE_ENTRY},
+        "findings": _TABLE_ENTRY,
+        "duckdb": {
+            "type": "object",
+            "required": ["tables", "views"],
+            "properties": {
+                "tables": {"type": "object", "additionalProperties": {
+                    "type": "object", "required": ["rows", "content_digest"],
+                    "properties": {"rows": {"type": "integer"}, "content_digest": {"type": "string"}}}},
+                "views": {"type": "array", "items": {"type": "object", "required": ["name"],
+                                                     "properties": {"name": {"type": "string"}}}},
+            },
+        },
+        "files": {"type": "array", "items": {
+            "type": "object", "required": ["path", "bytes", "sha256"],
+            "properties": {"path": {"type": "string"}, "bytes": {"type": "integer"},
+                           "sha256": {"type": "string"}}}},
+    },
+}
+
+
 def read_manifest(release: Path) -> dict[str, Any]:
     """The parsed manifest of a release folder (UsageError when it is not a release)."""
     path = Path(release) / MANIFEST
@@ -142,6 +183,12 @@ def read_manifest(release: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: cannot read the manifest: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != "vogue-pack-release":
         raise UsageError(f"{path}: not a vogue-pack release manifest")
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(MANIFEST_SCHEMA).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise UsageError(f"{path}: malformed manifest at {where}: {error.message}")
     return data
 
 

@@ -75,7 +75,8 @@ class VerifyResult:
         lines += [f"note: {note}" for note in self.notes]
         state = "OK" if self.ok else "FAILED"
         lines.append(f"{state}: release {self.version or '?'} at {self.path}: {self.checked_files} files and "
-                     f"{self.checked_tables} database tables checked, {len(self.problems)} problems")
+                     f"{self.checked_tables} database tables checked, {len(self.problems)} "
+                     f"problem{'' if len(self.problems) == 1 else 's'}")
         return "\n".join(lines)
 
 
@@ -224,7 +225,7 @@ def _check_database(root: Path, manifest: dict[str, Any], result: VerifyResult) 
             result.add("content", DATABASE, f"table {name} is missing")
         for name in sorted(present - set(expected)):
             result.add("content", DATABASE, f"table {name} is not in the manifest")
-        for name in sorted(set(section.get("views", [])) - views):
+        for name in sorted({view["name"] for view in section.get("views", [])} - views):
             result.add("content", DATABASE, f"view {name} is missing")
         for name in sorted(set(expected) & present):
             rows, digest = content_digest(con, quote_ident(name))

@@ -260,8 +260,20 @@ def _pandas_dtype(schema: Any, column: str) -> Any:
 
 
 def _check_message(column: str, check: str, value: Any) -> str:
+    """A sentence a person can act on, from pandera's check description (e.g. ``isin([1, 2])``)."""
     if check == "not_nullable":
         return f"{column} is blank; a value is required"
     if check == "field_uniqueness":
         return f"{column} {value!r} appears in more than one row; it must be unique"
-    return f"{column} {value!r} fails {check}"
+    name, _, args = check.partition("(")
+    args = args.rstrip(")")
+    templates = {
+        "isin": "{column} is {value!r}; allowed values: {args}",
+        "str_matches": "{column} {value!r} does not match the pattern {args}",
+        "in_range": "{column} is {value!r}; it must lie in [{args}]",
+        "greater_than_or_equal_to": "{column} is {value!r}; it must be >= {args}",
+        "less_than_or_equal_to": "{column} is {value!r}; it must be <= {args}",
+        "str_length": "{column} {value!r} has the wrong length ({args})",
+    }
+    template = templates.get(name, "{column} {value!r} fails {check}")
+    return template.format(column=column, value=value, args=args.strip("[]"), check=check)

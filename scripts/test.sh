@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-chromium.sh
 ruff check vogue_pack tests benchmarks
 mypy
-python -m pytest -n 2 "$@"
+python -m pytest -q -n 2 "$@"

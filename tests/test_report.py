@@ -39,7 +39,7 @@ def test_order_is_deterministic_regardless_of_input_order() -> None:
 
 def test_json_round_trip() -> None:
     report = Report(root="raw")
-    report.add(_findings(3) + [finding("transcript.role-repeat", "twice", file="t.json", pointer="/x/1",
+    report.add([*_findings(3), finding("transcript.role-repeat", "twice", file="t.json", pointer="/x/1",
                                        keys={"conversation_id": 4})])
     report.finalise()
     again = Report.from_dict(json.loads(report.to_json()))

@@ -561,8 +561,9 @@ def evaluate(images: pa.Table, options: ImageOptions, labels: Labels, *, sweep_m
     """Score near-duplicate detection against ``labels`` (closed world: unlisted pairs are distinct).
 
     Pairs are searched once at the sweep's largest threshold; each threshold keeps the pairs whose
-    smaller of direct and mirrored distance is within it. The colour-confirmed variant applies the
-    second signal (see CONFIRM_*) to every pair, whatever the size of the set.
+    smaller of direct and mirrored distance is within it. ``score`` is pHash alone; the confirmed
+    variant adds the colour check that find_duplicates applies (CONFIRM_MAX_COLOUR_DIFF): it is what
+    vogue-pack reports.
     """
     col = images.to_pydict()
     top = max(sweep_max, options.threshold)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vogue_pack.findings import Finding
 from vogue_pack.pipeline import ValidateOptions, Validation, validate
 
 
@@ -24,8 +23,3 @@ def run_validate(root: Path, *, images: bool = False, max_findings: int = 1_000_
     options = ValidateOptions(max_findings=max_findings, check_images=images,
                               images=ImageOptions(use_cache=False, jobs=1))
     return validate(root, options)
-
-
-def findings_of(root: Path, *, images: bool = False) -> list[Finding]:
-    """All findings of validating ``root``."""
-    return run_validate(root, images=images).report.findings

@@ -7,7 +7,7 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   echo "ensure-chromium: installing Debian's chromium for the browser test" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq chromium >/dev/null
+  apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-dejavu-core >/dev/null
 else
   echo "ensure-chromium: /usr/bin/chromium is missing; install Debian's chromium (sudo apt-get install chromium)" >&2
   exit 1

@@ -34,13 +34,14 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception:  # noqa: BLE001 - the exit-3 handler: a bug in vogue-pack, not in the data
-            traceback.print_exc()
-            click.echo(
-                "\ninternal error: this is a bug in vogue-pack, not a problem with your data. "
-                "Please report it with the traceback above.",
-                err=True,
-            )
+            _report_bug()
             ctx.exit(EXIT_BUG)
+
+
+def _report_bug() -> None:
+    traceback.print_exc()
+    click.echo("\ninternal error: this is a bug in vogue-pack, not a problem with your data. "
+               "Please report it with the traceback above.", err=True)
 
 
 class _ToolUsageError(click.ClickException):
@@ -506,11 +507,6 @@ def main() -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception:  # noqa: BLE001 - the exit-3 handler: a bug in vogue-pack, not in the data
-        traceback.print_exc()
-        click.echo(
-            "\ninternal error: this is a bug in vogue-pack, not a problem with your data. "
-            "Please report it with the traceback above.",
-            err=True,
-        )
+        _report_bug()
         sys.exit(EXIT_BUG)
 

@@ -173,6 +173,19 @@ class _Loader:
             return None, rel
         return read_csv(text, rel, self.f), rel
 
+    def check_list_literal(self, rel: str, line: int, column: str, raw: str | None, parsed: list[int] | None,
+                           cells: list[Any], what: str, keys: dict[str, Any]) -> None:
+        """A list-literal cell must parse and equal, in order, the cells it summarises."""
+        if raw is None:
+            return
+        if parsed is None:
+            self.f.append(finding("csv.list-literal", f"{column} is not a list literal of integers", file=rel,
+                                  row=line, column=column, value=raw, expected="[r1, r2, ...]", keys=keys))
+        elif all(v is not None for v in cells) and parsed != cells:
+            self.f.append(finding("csv.list-mismatch", f"{column} differs from {what} "
+                                  f"({_first_difference(parsed, cells)})", file=rel, row=line, column=column,
+                                  value=raw, expected=str(cells), keys=keys))
+
     # --- the run ----------------------------------------------------------------------------------
     def run(self) -> None:
         self.load_mapping()
@@ -515,16 +528,8 @@ class _Loader:
             raw_vec = rows.cells[index].get("rating_vec")
             vec = parse_int_list(raw_vec)
             cells = [(int(_ITEM_COLUMN.match(c).group(1)), typed[c][index]) for c in item_columns]  # type: ignore[union-attr]
-            if raw_vec is not None:
-                if vec is None:
-                    self.f.append(finding("csv.list-literal", "rating_vec is not a list literal of integers",
-                                          file=rel, row=line, column="rating_vec", value=raw_vec,
-                                          expected="[r1, r2, ...]"))
-                elif all(v is not None for _, v in cells) and vec != [v for _, v in cells]:
-                    self.f.append(finding("csv.list-mismatch", "rating_vec differs from the item columns "
-                                          f"({_first_difference(vec, [v for _, v in cells])})", file=rel,
-                                          row=line, column="rating_vec", value=raw_vec,
-                                          expected=str([v for _, v in cells]), keys={"conversation_id": cid}))
+            self.check_list_literal(rel, line, "rating_vec", raw_vec, vec, [v for _, v in cells],
+                                    "the item columns", {"conversation_id": cid})
             self.add("rating_rows", conversation_id=cid, role=role, participant_id=pid,
                      catalogue=(typed.get("catalogue") or none)[index],
                      scenario=(typed.get("scenario") or none)[index], rating_vec=vec,
@@ -625,14 +630,8 @@ class _Loader:
             importance = [(typed.get(c) or none)[index] for c in IMPORTANCE_COLUMNS]
             raw_vec = cells.get("importance_vec")
             vec = parse_int_list(raw_vec)
-            if raw_vec is not None:
-                if vec is None:
-                    self.f.append(finding("csv.list-literal", "importance_vec is not a list literal of integers",
-                                          file=rel, row=line, column="importance_vec", value=raw_vec))
-                elif all(v is not None for v in importance) and vec != importance:
-                    self.f.append(finding("csv.list-mismatch", "importance_vec differs from the nine importance "
-                                          f"columns ({_first_difference(vec, importance)})", file=rel, row=line,
-                                          column="importance_vec", value=raw_vec, expected=str(importance)))
+            self.check_list_literal(rel, line, "importance_vec", raw_vec, vec, importance,
+                                    "the nine importance columns", {"participant_id": pid})
             for column, allowed in (("purchase_frequency", PURCHASE_FREQUENCIES), ("monthly_spend", MONTHLY_SPEND)):
                 value = cells.get(column)
                 if value is not None and value.strip() and value.strip() not in allowed:
@@ -683,14 +682,8 @@ class _Loader:
             values = [typed[c][index] for c in item_columns]
             raw_vec = rows.cells[index].get("40_rating_vec")
             vec = parse_int_list(raw_vec)
-            if raw_vec is not None:
-                if vec is None:
-                    self.f.append(finding("csv.list-literal", "40_rating_vec is not a list literal of integers",
-                                          file=rel, row=line, column="40_rating_vec", value=raw_vec))
-                elif all(v is not None for v in values) and vec != values:
-                    self.f.append(finding("csv.list-mismatch", "40_rating_vec differs from the item columns "
-                                          f"({_first_difference(vec, values)})", file=rel, row=line,
-                                          column="40_rating_vec", value=raw_vec, expected=str(values)))
+            self.check_list_literal(rel, line, "40_rating_vec", raw_vec, vec, values, "the item columns",
+                                    {"participant_id": pid})
             for column, value in zip(item_columns, values, strict=True):
                 match = _PROFILE_ITEM_COLUMN.match(column)
                 assert match is not None

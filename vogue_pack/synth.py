@@ -61,6 +61,9 @@ __all__ = [
     "write_tree",
 ]
 
+# The vocabularies below are transcribed from vogue-format.md again on purpose, not imported from the
+# validator (vogue_pack/load.py, schemas/): the generator is an independent oracle of the format, so a typo
+# in the validator's copy cannot hide itself behind the same typo here.
 SEEKER_TAGS: tuple[str, ...] = (
     "IQ", "CON", "PCT", "PEP", "PIP", "RP", "ANS", "ACK", "INT", "ACT",
     "RJT", "NR", "IF", "IA", "CF", "CC", "EXP", "AC", "OTH",

@@ -88,6 +88,12 @@ def _image_options(hash_name: str, hash_size: int, threshold: int | None, jobs: 
                         progress=progress_enabled())
 
 
+def _progress_enabled() -> bool:
+    from vogue_pack.console import progress_enabled
+
+    return progress_enabled()
+
+
 def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The image hashing/dedup options shared by validate, build and dedupe."""
     for option in reversed([
@@ -158,6 +164,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
         max_findings=max_findings, check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         select=select, ignore=ignore, config_file=config_file, expectations=expectations,
+        progress=_progress_enabled(),
     )
     for option, out_path in (("--report", report_path), ("--html", html_path)):
         if out_path is not None:
@@ -381,6 +388,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     options = ValidateOptions(
         max_findings=max_findings, expectations=not no_expectations,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
+        progress=_progress_enabled(),
     )
     validation, built = validate_and_build(raw, version, out_dir, options)
     if built is None:

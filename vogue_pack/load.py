@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +78,12 @@ class Loaded:
     findings: list[Finding] = field(default_factory=list)
 
 
-def load(tree: RawTree) -> Loaded:
-    """Parse every file of ``tree`` once into the model's tables."""
-    loader = _Loader(tree)
+def load(tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> Loaded:
+    """Parse every file of ``tree`` once into the model's tables.
+
+    ``progress(stage, done, total)`` is called as transcripts are read (the bulk of a large tree).
+    """
+    loader = _Loader(tree, progress)
     loader.run()
     return loader.out
 
@@ -141,8 +145,9 @@ def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
 
 
 class _Loader:
-    def __init__(self, tree: RawTree) -> None:
+    def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> None:
         self.tree = tree
+        self.progress = progress
         self.out = Loaded()
         self.f = self.out.findings
         self.cols: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in TABLES}
@@ -330,8 +335,9 @@ class _Loader:
             self.f.append(finding("tree.missing-file", "no transcript files in conversation_trials/transcripts/",
                                   file="conversation_trials/transcripts"))
         jobs = min(os.cpu_count() or 1, 8)
+        stage = "reading transcripts"
         if len(entries) < PARALLEL_TRANSCRIPTS or jobs < 2:
-            self.transcript_batch(entries)
+            self.transcript_batch(entries, stage)
             for table in TRANSCRIPT_TABLES:
                 self.finish(table)
             return
@@ -339,19 +345,25 @@ class _Loader:
         # and its findings. Chunks are concatenated in path order, so the result does not depend on jobs.
         size = max(1, len(entries) // (jobs * 4))
         chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
+        results = []
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_transcript_chunk, [(self.tree.root, chunk) for chunk in chunks]))
+            for result in pool.map(_transcript_chunk, [(self.tree.root, chunk) for chunk in chunks]):
+                results.append(result)
+                if self.progress is not None:
+                    self.progress(stage, sum(len(c) for c in chunks[:len(results)]), len(entries))
         for table in TRANSCRIPT_TABLES:
             self.out.tables[table] = pa.concat_tables([r[0][table] for r in results]).combine_chunks()
         for _, found in results:
             self.f.extend(found)
 
-    def transcript_batch(self, entries: list[RawFile]) -> None:
+    def transcript_batch(self, entries: list[RawFile], stage: str | None = None) -> None:
         """Parse and check transcripts into the conversations/turns/utterances buffers."""
         schema = json_schema("transcript")
         codes = tag_codes()
         placeholder = tag_placeholder()
-        for entry in entries:
+        for done, entry in enumerate(entries):
+            if self.progress is not None and stage is not None and done % 50 == 0:
+                self.progress(stage, done, len(entries))
             text = read_text(self.tree, entry, self.f)
             if text is None:
                 continue
@@ -361,6 +373,8 @@ class _Loader:
             self.f.extend(schema.check(doc, entry.path))
             if isinstance(doc, dict):
                 self._transcript(entry.path, doc, codes, placeholder)
+        if self.progress is not None and stage is not None:
+            self.progress(stage, len(entries), len(entries))
 
     def _int_field(self, doc: dict[str, Any], key: str, file: str) -> int | None:
         value = doc.get(key)

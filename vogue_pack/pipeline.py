@@ -26,6 +26,7 @@ class ValidateOptions:
     ignore: tuple[str, ...] = ()
     config_file: Path | None = None
     expectations: bool = False  # also run the release expectations (checks/expectations/, Great Expectations)
+    progress: bool = False  # a loading bar on stderr (terminals only, never with --quiet); the CLI sets it
 
 
 @dataclass
@@ -53,7 +54,14 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
     tree, tree_findings = discover(Path(path))
     config = load_config(tree.root, options.config_file, select=options.select, ignore=options.ignore)
     findings: list[Finding] = list(tree_findings)
-    loaded = load(tree)
+    if options.progress:
+        from vogue_pack.console import progress
+
+        # its own bar, closed before the image bar starts (rich draws one live display at a time)
+        with progress() as on_progress:
+            loaded = load(tree, on_progress)
+    else:
+        loaded = load(tree)
     findings.extend(loaded.findings)
     tables = dict(loaded.tables)
     unavailable = dict(loaded.unavailable)

@@ -181,3 +181,21 @@ def test_style_vibes_en_dash_free_text_and_order() -> None:
     assert labels == ["Goth", "Chic"]
     assert other == ["Boho - earthy, flowy"]
     assert ordered is False  # Chic comes before Goth in the survey
+
+
+def test_parallel_and_serial_loading_agree_and_report_progress(
+        small_tree: SynthInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process-pool path (large trees) gives the same tables and findings as the serial path."""
+    import vogue_pack.load as load_module
+
+    tree, _ = discover(small_tree.root)
+    calls: list[tuple[str, int, int | None]] = []
+    serial = load(tree, lambda stage, done, total: calls.append((stage, done, total)))
+    n = len(tree.of_kind("transcript"))
+    assert calls[-1] == ("reading transcripts", n, n)
+    monkeypatch.setattr(load_module, "PARALLEL_TRANSCRIPTS", 1)
+    monkeypatch.setattr(load_module.os, "cpu_count", lambda: 2)
+    parallel = load(tree)
+    for name in ("conversations", "turns", "utterances", "conversation_items"):
+        assert parallel.tables[name].equals(serial.tables[name]), name
+    assert sorted(f.sort_key() for f in parallel.findings) == sorted(f.sort_key() for f in serial.findings)

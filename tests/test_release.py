@@ -541,3 +541,15 @@ def test_release_table_types(release: Path) -> None:
     schema = pq.read_schema(release / "tables" / "conversations.parquet")
     assert schema.field("mentioned_items").type == pa.list_(pa.int32())
     assert schema.field("conversation_id").nullable is False
+
+
+def test_build_reports_progress_per_written_file(validation: Validation, tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int | None]] = []
+    result = release_module.build_release(validation, "1.0", tmp_path, source_date_epoch=EPOCH,
+                                          progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert {stage for stage, _, _ in calls} == {"writing release"}
+    counts = [done for _, done, _ in calls]
+    assert counts == sorted(counts)
+    # every file of the release is written or recorded once: the files SHA256SUMS lists, plus SHA256SUMS
+    listed = (result.path / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert counts[-1] == len(listed) + 1 == result.files

@@ -16,7 +16,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -167,6 +167,8 @@ class _ReleaseWriter:
 
     root: Path
     files: dict[str, tuple[int, str]] = field(default_factory=dict)
+    progress: Callable[[str, int, int | None], None] | None = None
+    total: int | None = None
 
     def write(self, rel: str, data: bytes) -> None:
         path = self.root / rel
@@ -174,10 +176,16 @@ class _ReleaseWriter:
         with open(path, "xb") as handle:
             handle.write(data)
         self.files[rel] = (len(data), sha256_bytes(data))
+        self._tick()
 
     def record(self, rel: str) -> None:
         path = self.root / rel
         self.files[rel] = (path.stat().st_size, sha256_file(path))
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress("writing release", len(self.files), self.total)
 
 
 # -------------------------------------------------------------------------------- build
@@ -226,7 +234,8 @@ def remove_stale_partials(out_dir: Path) -> list[Path]:
 
 
 def build_release(validation: Validated, version: str, out_dir: Path, *,
-                  source_date_epoch: int | None = None) -> BuildResult:
+                  source_date_epoch: int | None = None,
+                  progress: Callable[[str, int, int | None], None] | None = None) -> BuildResult:
     """Write ``out_dir/<version>/`` from a validation without error findings.
 
     Raises UsageError when the version is malformed or exists already, when the validation has errors
@@ -260,7 +269,7 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
         raise UsageError(f"cannot write into {out_dir}: {exc}") from exc
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; a release is meant to be read by everyone
-        manifest, files = _write_release(validation, version, tmp, source_date_epoch)
+        manifest, files = _write_release(validation, version, tmp, source_date_epoch, progress)
         previous = max((v for v in existing if v < parsed), default=None)
         warnings: list[str] = []
         required = None
@@ -296,12 +305,13 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     )
 
 
-def _write_release(validation: Validated, version: str, tmp: Path,
-                   explicit_epoch: int | None) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
+def _write_release(validation: Validated, version: str, tmp: Path, explicit_epoch: int | None,
+                   progress: Callable[[str, int, int | None], None] | None = None,
+                   ) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
     """Write every file of the release into ``tmp``; returns the manifest and every file's size and sha256."""
     root = Path(validation.root)
     files_table = validation.tables["files"]
-    writer = _ReleaseWriter(tmp)
+    writer = _ReleaseWriter(tmp, progress=progress)
     with ThreadPoolExecutor(max_workers=1) as background:
         # Hashing the raw tree is mostly I/O: it runs while the tables and the database are written.
         raw_future = background.submit(raw_tree_digest, root, files_table.column("path").to_pylist())
@@ -445,4 +455,10 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
     validation = validate(Path(raw), options)
     if not validation.report.ok:
         return validation, None
+    if options is not None and options.progress:
+        from vogue_pack.console import progress
+
+        with progress() as on_progress:
+            return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
+                                             progress=on_progress)
     return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vogue_pack import __version__
+from vogue_pack.console import progress_enabled
 from vogue_pack.errors import UsageError
 
 if TYPE_CHECKING:
@@ -78,7 +79,6 @@ def cli(quiet: bool, no_color: bool) -> None:
 
 def _image_options(hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
                    cache_dir: Path | None, no_cache: bool, accept: Path | None) -> ImageOptions:
-    from vogue_pack.console import progress_enabled
     from vogue_pack.images import ImageOptions
 
     defaults = ImageOptions()
@@ -86,12 +86,6 @@ def _image_options(hash_name: str, hash_size: int, threshold: int | None, jobs: 
                         threshold=defaults.threshold if threshold is None else threshold, jobs=jobs,
                         cache_dir=cache_dir, use_cache=not no_cache, accept_file=accept,
                         progress=progress_enabled())
-
-
-def _progress_enabled() -> bool:
-    from vogue_pack.console import progress_enabled
-
-    return progress_enabled()
 
 
 def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -164,7 +158,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
         max_findings=max_findings, check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         select=select, ignore=ignore, config_file=config_file, expectations=expectations,
-        progress=_progress_enabled(),
+        progress=progress_enabled(),
     )
     for option, out_path in (("--report", report_path), ("--html", html_path)):
         if out_path is not None:
@@ -388,7 +382,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     options = ValidateOptions(
         max_findings=max_findings, expectations=not no_expectations,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
-        progress=_progress_enabled(),
+        progress=progress_enabled(),
     )
     validation, built = validate_and_build(raw, version, out_dir, options)
     if built is None:

@@ -22,7 +22,7 @@ from vogue_pack.findings import Finding, finding
 from vogue_pack.model import TABLES, table_from_columns
 from vogue_pack.rawio import FAILED, parse_int_list, parse_json, read_csv, read_text
 from vogue_pack.rawtree import REQUIRED_FILES, RawFile, RawTree
-from vogue_pack.schemas import CsvRows, check_csv, json_schema, tag_codes, tag_placeholder
+from vogue_pack.schemas import CsvRows, JsonSchema, check_csv, json_schema, tag_codes, tag_placeholder
 
 STYLE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("Chic", "Elegant, polished, often minimalist"),
@@ -172,6 +172,15 @@ class _Loader:
             return None, rel
         return read_text(self.tree, entry, self.f), rel
 
+    def checked_json(self, text: str | None, rel: str, schema: JsonSchema) -> Any:
+        """Parse ``text`` strictly and check it against ``schema``; FAILED when unreadable or not JSON."""
+        if text is None:
+            return FAILED
+        doc = parse_json(text, rel, self.f)
+        if doc is not FAILED:
+            self.f.extend(schema.check(doc, rel))
+        return doc
+
     def required_csv(self, kind: str) -> tuple[CsvRows | None, str]:
         text, rel = self.required_text(kind)
         if text is None:
@@ -245,13 +254,7 @@ class _Loader:
     def load_items(self) -> None:
         schema = json_schema("item")
         for entry in self.tree.of_kind("item_json"):
-            text = read_text(self.tree, entry, self.f)
-            if text is None:
-                continue
-            doc = parse_json(text, entry.path, self.f)
-            if doc is FAILED:
-                continue
-            self.f.extend(schema.check(doc, entry.path))
+            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
             if not isinstance(doc, dict):
                 continue
             item_id = _strict_int(doc.get("id"))
@@ -294,11 +297,10 @@ class _Loader:
     # --- conversation_trials/scenarios.json ---------------------------------------------------------
     def load_scenarios(self) -> None:
         text, rel = self.required_text("scenarios")
-        doc = parse_json(text, rel, self.f) if text is not None else FAILED
+        doc = self.checked_json(text, rel, json_schema("scenarios"))
         if doc is FAILED:
             self.unavailable("scenarios", f"{rel} is missing or could not be parsed")
             return
-        self.f.extend(json_schema("scenarios").check(doc, rel))
         if not isinstance(doc, list):
             self.unavailable("scenarios", f"{rel} is not a JSON array")
             return
@@ -346,11 +348,14 @@ class _Loader:
         size = max(1, len(entries) // (jobs * 4))
         chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
         results = []
+        done = 0
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for result in pool.map(_transcript_chunk, [(self.tree.root, chunk) for chunk in chunks]):
+            jobs_in = [(self.tree.root, chunk) for chunk in chunks]
+            for chunk, result in zip(chunks, pool.map(_transcript_chunk, jobs_in), strict=True):
                 results.append(result)
+                done += len(chunk)
                 if self.progress is not None:
-                    self.progress(stage, sum(len(c) for c in chunks[:len(results)]), len(entries))
+                    self.progress(stage, done, len(entries))
         for table in TRANSCRIPT_TABLES:
             self.out.tables[table] = pa.concat_tables([r[0][table] for r in results]).combine_chunks()
         for _, found in results:
@@ -364,13 +369,7 @@ class _Loader:
         for done, entry in enumerate(entries):
             if self.progress is not None and stage is not None and done % 50 == 0:
                 self.progress(stage, done, len(entries))
-            text = read_text(self.tree, entry, self.f)
-            if text is None:
-                continue
-            doc = parse_json(text, entry.path, self.f)
-            if doc is FAILED:
-                continue
-            self.f.extend(schema.check(doc, entry.path))
+            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
             if isinstance(doc, dict):
                 self._transcript(entry.path, doc, codes, placeholder)
         if self.progress is not None and stage is not None:

@@ -145,24 +145,23 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
                                         file=rel, value=real))
                 continue
             try:
-                mode = entry.stat(follow_symlinks=False).st_mode
+                info = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 findings.append(finding("tree.unreadable", f"cannot stat: {exc.strerror}", file=rel))
                 continue
-            if stat.S_ISDIR(mode):
+            if stat.S_ISDIR(info.st_mode):
                 if rel in _BY_PATH or classify(rel)[0] in ("item_json", "image"):
                     findings.append(finding("tree.not-a-file",
                                             "this path must be a file but is a folder", file=rel))
                     continue
                 walk(Path(entry.path), rel)
                 continue
-            if not stat.S_ISREG(mode):
+            if not stat.S_ISREG(info.st_mode):
                 findings.append(finding("tree.not-a-file", "not a regular file (device, socket or pipe); "
                                         "not read", file=rel))
                 continue
             kind, item_id = classify(rel)
-            size = entry.stat(follow_symlinks=False).st_size
-            tree.files[rel] = RawFile(path=rel, kind=kind, size=size, item_id=item_id)
+            tree.files[rel] = RawFile(path=rel, kind=kind, size=info.st_size, item_id=item_id)
             if kind == "unknown":
                 findings.append(finding("tree.unknown-file", "file not described by the VOGUE format; "
                                         "listed but not used", file=rel))

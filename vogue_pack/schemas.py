@@ -204,9 +204,9 @@ def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Find
     findings: list[Finding] = []
     typed: dict[str, list[Any]] = {}
     bad_cells: set[tuple[int, str]] = set()
-    present = [c for c in rows.header if _column_spec(schema, c) is not None]
-    for column in present:
-        dtype = str(_column_spec(schema, column).dtype)
+    dtypes = {c: str(spec.dtype) for c in rows.header if (spec := _column_spec(schema, c)) is not None}
+    present = list(dtypes)
+    for column, dtype in dtypes.items():
         raw = [cells.get(column, "") for cells in rows.cells]
         values, bad = _parse_column(raw, dtype)
         kind = "a 32-bit integer" if dtype.startswith("Int") else "a finite number"
@@ -220,7 +220,7 @@ def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Find
     if not rows.lines:
         return typed, findings
     frame = pd.DataFrame(
-        {c: pd.array(typed[c], dtype=_pandas_dtype(schema, c)) for c in present},
+        {c: pd.array(typed[c], dtype=_pandas_dtype(dtypes[c])) for c in present},
         index=pd.Index(rows.lines, name="line"),
     )
     missing = [k for k, spec in schema.columns.items() if not spec.regex and k not in present]
@@ -250,8 +250,7 @@ def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Find
     return typed, findings
 
 
-def _pandas_dtype(schema: Any, column: str) -> Any:
-    dtype = str(_column_spec(schema, column).dtype)
+def _pandas_dtype(dtype: str) -> Any:
     if dtype.startswith("Int"):
         return "Int64"
     if dtype.startswith("Float"):

@@ -487,7 +487,8 @@ class _Loader:
                     elif isinstance(code, str) and role is not None and code not in codes[role]:
                         other = "Assistant" if role == "Seeker" else "Seeker"
                         hint = f" (it is an {other} code)" if code in codes[other] else ""
-                        f.append(finding("transcript.tag-code", f"{code!r} is not a {role} tag code{hint}",
+                        f.append(finding("transcript.tag-code", f"{code!r} is not a {role} tag code{hint}; use one of "
+                                         f"{', '.join(sorted(codes[role]))}",
                                          file=rel, pointer=f"{where}/content/tags/{j}/{k}", value=code,
                                          expected=f"a {role} code"))
             if number is None:

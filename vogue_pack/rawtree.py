@@ -180,5 +180,7 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
         top = rel.split("/")[0]
         if rel not in tree.files and (root / top).is_dir() and not (root / top).is_symlink():
             if not any(f.file == rel for f in findings):
-                findings.append(finding("tree.missing-file", f"required file is missing ({kind})", file=rel))
+                what = kind.replace("_", " ")
+                findings.append(finding("tree.missing-file", f"required file is missing ({what}); restore it from "
+                                        "the source release", file=rel))
     return tree, findings

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Stages of release.build_release timed by wrapping the module's functions (name in vogue_pack.release).
+# Stages of release.build_release timed by wrapping the module's functions (name in vogue_pack.release.build).
 STAGES = ("raw_tree_digest", "canonical_table", "parquet_bytes", "_copy_images", "build_database",
           "render_card", "croissant_metadata")
 
@@ -34,7 +34,7 @@ def _versions() -> dict[str, str]:
     import duckdb
     import pyarrow
 
-    from vogue_pack import __version__
+    from vogue_pack._version import __version__
 
     cpu = "?"
     with contextlib.suppress(OSError, StopIteration):
@@ -56,9 +56,9 @@ def _timed(seconds: dict[str, float], name: str, func: Callable[..., Any]) -> Ca
 
 
 def _instrument(seconds: dict[str, float]) -> None:
-    import vogue_pack.card as card
-    import vogue_pack.croissant as croissant
-    from vogue_pack import release
+    import vogue_pack.release.card as card
+    import vogue_pack.release.croissant as croissant
+    from vogue_pack.release import build as release
 
     for name in STAGES:
         for module in (release, card, croissant):
@@ -78,10 +78,10 @@ def _tree(work: Path, conversations: int) -> tuple[Path, float | None]:
 
 
 def run(work: Path, conversations: int, stages: dict[str, float]) -> dict[str, Any]:
-    from vogue_pack.images import ImageOptions
-    from vogue_pack.pipeline import ValidateOptions, validate
-    from vogue_pack.release import build_release
-    from vogue_pack.verify import verify_release
+    from vogue_pack.images.inspect import ImageOptions
+    from vogue_pack.release.build import build_release
+    from vogue_pack.release.verify import verify_release
+    from vogue_pack.validate.pipeline import ValidateOptions, validate
 
     root, synth_seconds = _tree(work, conversations)
     cache = work / "image-cache"

@@ -27,7 +27,7 @@ def _versions() -> dict[str, str]:
     import duckdb
     import pyarrow
 
-    from vogue_pack import __version__
+    from vogue_pack._version import __version__
 
     return {"python": platform.python_version(), "duckdb": duckdb.__version__, "pyarrow": pyarrow.__version__,
             "vogue_pack": __version__}
@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="Also write the results as JSON here.")
     args = parser.parse_args(argv)
 
-    from vogue_pack.crosscheck import run_checks
-    from vogue_pack.load import load
-    from vogue_pack.rawtree import discover
+    from vogue_pack.raw.load import load
+    from vogue_pack.raw.tree import discover
+    from vogue_pack.validate.crosscheck import run_checks
 
     root, synth_seconds = _tree(args.tree, args.conversations, args.seed)
     started = time.perf_counter()

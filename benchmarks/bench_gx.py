@@ -24,10 +24,10 @@ from pathlib import Path
 FIRST_AND_SECOND = """
 import sys, time
 from pathlib import Path
-from vogue_pack.images import ImageOptions
-from vogue_pack.pipeline import ValidateOptions, validate
+from vogue_pack.images.inspect import ImageOptions
+from vogue_pack.validate.pipeline import ValidateOptions, validate
 validation = validate(Path(sys.argv[1]), ValidateOptions(images=ImageOptions(jobs=1, use_cache=False)))
-from vogue_pack.expectations import run_expectations
+from vogue_pack.validate.expectations import run_expectations
 t0, c0 = time.perf_counter(), time.process_time()
 first = run_expectations(validation.tables)
 t1, c1 = time.perf_counter(), time.process_time()
@@ -83,9 +83,9 @@ def main() -> None:
                  (median[0], median[2])))
     rows.append(("second `run_expectations`, same process (13 suites only)", (median[1], median[3])))
 
-    from vogue_pack.findings import finding
-    from vogue_pack.html_report import render_html
-    from vogue_pack.report import Report
+    from vogue_pack.report.findings import finding
+    from vogue_pack.report.html import render_html
+    from vogue_pack.report.report import Report
 
     report = Report(root="raw", max_findings=100_000)
     report.add(finding("schema.range", f"item_{i % 36 + 1} = 9 is outside 1..5", file="x.csv", row=i + 2,

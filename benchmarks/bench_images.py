@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from images_synth import make_set
 
-from vogue_pack.dedup import brute_force_pairs, candidate_pairs, mih_pairs, read_labels
-from vogue_pack.images import DEFAULT_THRESHOLD, ImageOptions, InspectStats, collect_images, inspect_images
+from vogue_pack.images.dedup import brute_force_pairs, candidate_pairs, mih_pairs, read_labels
+from vogue_pack.images.inspect import DEFAULT_THRESHOLD, ImageOptions, InspectStats, collect_images, inspect_images
 
 HERE = Path(__file__).resolve().parent
 _ID = re.compile(r"item_(\d+)\.")
@@ -56,7 +56,7 @@ def _machine(bench_python: str) -> dict[str, str]:
     other = subprocess.run([bench_python, "-c", "import imagededup, torch; print(imagededup.__version__, "
                             "torch.__version__)"], capture_output=True, text=True)
     versions = other.stdout.split() if other.returncode == 0 else ["?", "?"]
-    from vogue_pack import __version__
+    from vogue_pack._version import __version__
 
     return {"cpu": cpu, "cores": str(len(os.sched_getaffinity(0))), "load_average": " ".join(
         f"{v:.1f}" for v in os.getloadavg()), "python": platform.python_version(),

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from vogue_pack.metrics import baseline_predictions, compute_stats, create_metric_views, evaluate
-from vogue_pack.stats import load_source
+from vogue_pack.analysis.metrics import baseline_predictions, compute_stats, create_metric_views, evaluate
+from vogue_pack.analysis.stats import load_source
 from vogue_pack.synth import write_tree
 
 

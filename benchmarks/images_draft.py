@@ -18,7 +18,7 @@ from pathlib import Path
 import imagehash
 from PIL import Image
 
-from vogue_pack.images import decode_and_hash
+from vogue_pack.images.inspect import decode_and_hash
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vogue_pack.dedup import candidate_pairs, colour_difference, read_labels
-from vogue_pack.images import ImageOptions, InspectStats, collect_images, colour_signature, inspect_images
+from vogue_pack.images.dedup import candidate_pairs, colour_difference, read_labels
+from vogue_pack.images.inspect import ImageOptions, InspectStats, collect_images, colour_signature, inspect_images
 
 COLOUR_LIMITS = (4.0, 5.0, 6.0, 8.0, 12.0)
 MAX_T = 20

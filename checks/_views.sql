@@ -1,5 +1,5 @@
 -- Tables and views shared by the checks of this folder, created once before the checks run. Not a
--- check: files whose name starts with "_" are not checks. vogue_pack.crosscheck registers every table
+-- check: files whose name starts with "_" are not checks. vogue_pack.validate.crosscheck registers every table
 -- of the data model first (a table that could not be built is registered empty), so these always
 -- exist; each check still lists in its "requires" header the model tables it needs, and does not run
 -- (one check.not-run finding) when one is unavailable. Derived tables that several checks read are

@@ -11,10 +11,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from vogue_pack.images import ImageOptions
-from vogue_pack.pipeline import ValidateOptions, Validation, validate
-from vogue_pack.release import BuildResult, build_release
-from vogue_pack.report import Report
+from vogue_pack.images.inspect import ImageOptions
+from vogue_pack.release.build import BuildResult, build_release
+from vogue_pack.report.report import Report
+from vogue_pack.validate.pipeline import ValidateOptions, Validation, validate
 
 # A fixed release date: SOURCE_DATE_EPOCH for every test build (2025-10-01T00:00:00Z).
 EPOCH = 1_759_276_800

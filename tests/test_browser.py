@@ -22,11 +22,11 @@ import pytest
 from conftest import copy_raw_tree
 from PIL import Image
 
-from vogue_pack.findings import Finding, finding
-from vogue_pack.html_report import PAGE_SIZE, render_validation_html, write_html
-from vogue_pack.pipeline import ValidateOptions, Validation, validate
-from vogue_pack.report import Report
+from vogue_pack.report.findings import Finding, finding
+from vogue_pack.report.html import PAGE_SIZE, render_validation_html, write_html
+from vogue_pack.report.report import Report
 from vogue_pack.synth import SynthInfo
+from vogue_pack.validate.pipeline import ValidateOptions, Validation, validate
 
 pytestmark = pytest.mark.browser
 

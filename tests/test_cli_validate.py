@@ -62,7 +62,7 @@ def test_exit_3_for_an_internal_bug(small_tree: SynthInfo, monkeypatch: pytest.M
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("simulated bug in the loader")
 
-    monkeypatch.setattr("vogue_pack.pipeline.load", broken)
+    monkeypatch.setattr("vogue_pack.validate.pipeline.load", broken)
     result = CliRunner().invoke(cli, ["validate", str(small_tree.root), "--no-images"])
     assert result.exit_code == 3
     assert "Traceback" in result.stderr and "simulated bug in the loader" in result.stderr
@@ -75,7 +75,7 @@ def test_main_maps_an_internal_bug_to_exit_3(small_tree: SynthInfo, monkeypatch:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise KeyError("simulated")
 
-    monkeypatch.setattr("vogue_pack.pipeline.discover", broken)
+    monkeypatch.setattr("vogue_pack.validate.pipeline.discover", broken)
     monkeypatch.setattr("sys.argv", ["vogue-pack", "validate", str(small_tree.root), "--no-images"])
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main()

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from gallery.trees import SEEKER, line_of, read_rows, set_cell, write_rows
 
 from vogue_pack.cli import cli
-from vogue_pack.config import Config, apply_config, find_config_file, load_config
 from vogue_pack.errors import UsageError
-from vogue_pack.findings import Finding, Severity, all_codes, finding
+from vogue_pack.report.findings import Finding, Severity, all_codes, finding
 from vogue_pack.synth import SynthInfo
+from vogue_pack.validate.config import Config, apply_config, find_config_file, load_config
 
 
 @pytest.fixture(autouse=True)
@@ -222,7 +222,7 @@ def test_validate_bad_configuration_exits_2(broken_tree: Path) -> None:
 
 
 def test_checks_command_lists_the_catalogue() -> None:
-    from vogue_pack.crosscheck import check_catalogue
+    from vogue_pack.validate.crosscheck import check_catalogue
 
     result = CliRunner().invoke(cli, ["checks"])
     assert result.exit_code == 0

@@ -37,14 +37,21 @@ from gallery.trees import (
     write_rows,
 )
 
-from vogue_pack import findings as findings_module
-from vogue_pack.crosscheck import RESULT_COLUMNS, CheckSpec, check_catalogue, parse_check, render_markdown, run_checks
 from vogue_pack.errors import UsageError
-from vogue_pack.findings import Finding, Severity
-from vogue_pack.load import load
-from vogue_pack.model import TABLES, empty_table, table_from_columns
-from vogue_pack.rawtree import discover
+from vogue_pack.raw.load import load
+from vogue_pack.raw.model import TABLES, empty_table, table_from_columns
+from vogue_pack.raw.tree import discover
+from vogue_pack.report import findings as findings_module
+from vogue_pack.report.findings import Finding, Severity
 from vogue_pack.synth import SynthInfo, write_tree
+from vogue_pack.validate.crosscheck import (
+    RESULT_COLUMNS,
+    CheckSpec,
+    check_catalogue,
+    parse_check,
+    render_markdown,
+    run_checks,
+)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHECKS = Path(__file__).resolve().parent.parent / "checks"
@@ -166,7 +173,7 @@ def test_every_check_file_parses_and_is_consistent() -> None:
 def test_every_check_runs_on_empty_tables_and_returns_known_columns() -> None:
     import duckdb
 
-    from vogue_pack import crosscheck as module
+    from vogue_pack.validate import crosscheck as module
 
     con = module._connect()
     module._register_tables(con, {name: empty_table(name) for name in TABLES}, {})

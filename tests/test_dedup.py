@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from vogue_pack import dedup
-from vogue_pack.dedup import (
+from vogue_pack.errors import UsageError
+from vogue_pack.images import dedup
+from vogue_pack.images.dedup import (
     brute_force_pairs,
     candidate_pairs,
     clusters,
@@ -25,9 +26,8 @@ from vogue_pack.dedup import (
     mih_pairs,
     read_accept_file,
 )
-from vogue_pack.errors import UsageError
-from vogue_pack.images import ImageOptions, inspect_images
-from vogue_pack.model import TABLES
+from vogue_pack.images.inspect import ImageOptions, inspect_images
+from vogue_pack.raw.model import TABLES
 
 # --- the index ----------------------------------------------------------------------------------------
 
@@ -281,7 +281,7 @@ def test_dedupe_raw_tree_uses_its_metadata_folder(tmp_path: Path, layout: str) -
 
 
 def test_dedupe_folder_numbers_arbitrary_names(tmp_path: Path) -> None:
-    from vogue_pack.images import collect_images
+    from vogue_pack.images.inspect import collect_images
 
     for name in ("b.jpg", "a.png", "sub/c.PNG"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

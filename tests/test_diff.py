@@ -14,10 +14,10 @@ from conftest import copy_raw_tree
 from release_support import FakeValidation, build, shared_image_cache, validate_tree
 
 from vogue_pack.cli import cli
-from vogue_pack.diff import DiffResult, TableDiff, actual_bump, bump_warnings, diff_releases
-from vogue_pack.model import TABLES
-from vogue_pack.pipeline import Validation
+from vogue_pack.raw.model import TABLES
+from vogue_pack.release.diff import DiffResult, TableDiff, actual_bump, bump_warnings, diff_releases
 from vogue_pack.synth import SynthInfo
+from vogue_pack.validate.pipeline import Validation
 
 PLANTED_PATH = "zz-planted.txt"  # the new row of the files table names a real file of the raw copy
 

@@ -18,11 +18,11 @@ from click.testing import CliRunner
 
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
-from vogue_pack.expectations import load_suites, run_expectations, suite_parameters, suites_path
-from vogue_pack.findings import Severity, code_info
-from vogue_pack.model import TABLES
-from vogue_pack.pipeline import ValidateOptions, Validation, validate
+from vogue_pack.raw.model import TABLES
+from vogue_pack.report.findings import Severity, code_info
 from vogue_pack.synth import SynthInfo
+from vogue_pack.validate.expectations import load_suites, run_expectations, suite_parameters, suites_path
+from vogue_pack.validate.pipeline import ValidateOptions, Validation, validate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,7 +69,7 @@ def test_shipped_suites_load_in_great_expectations() -> None:
         import json, os, sys
         os.environ["GX_ANALYTICS_ENABLED"] = "false"
         from great_expectations.core.expectation_suite import ExpectationSuite
-        from vogue_pack.expectations import load_suites
+        from vogue_pack.validate.expectations import load_suites
         total = 0
         for suite in load_suites():
             gx_suite = ExpectationSuite(**suite.data)
@@ -201,7 +201,7 @@ def test_suite_severity_code_override_and_table_meta(clean_validation: Validatio
 
 
 def test_every_emitted_code_is_in_the_catalogue() -> None:
-    from vogue_pack import expectations
+    from vogue_pack.validate import expectations
 
     for code in {*expectations._CODE_BY_TYPE.values(), "expect.failed", "expect.not-run"}:
         assert code_info(code).title
@@ -234,9 +234,9 @@ def test_no_files_left_behind_no_network_analytics_off(small_tree: SynthInfo, tm
         socket.socket.connect = refuse
         socket.create_connection = refuse
         from pathlib import Path
-        from vogue_pack.images import ImageOptions
-        from vogue_pack.pipeline import ValidateOptions, validate
-        from vogue_pack.expectations import run_expectations
+        from vogue_pack.images.inspect import ImageOptions
+        from vogue_pack.validate.pipeline import ValidateOptions, validate
+        from vogue_pack.validate.expectations import run_expectations
         options = ValidateOptions(images=ImageOptions(jobs=1, use_cache=False))
         validation = validate(Path({str(small_tree.root)!r}), options)
         findings = run_expectations(validation.tables)

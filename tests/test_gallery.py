@@ -16,7 +16,7 @@ from gallery import run_validate
 from gallery.faults import GALLERY, NEEDS_IMAGES, Expect
 from gallery.trees import TRANSCRIPTS, tree_fingerprint
 
-from vogue_pack.findings import Finding, Severity
+from vogue_pack.report.findings import Finding, Severity
 from vogue_pack.synth import SynthInfo
 
 

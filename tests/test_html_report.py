@@ -15,16 +15,16 @@ import pyarrow as pa
 import pytest
 from PIL import Image
 
-from vogue_pack.findings import finding
-from vogue_pack.html_report import (
+from vogue_pack.raw.model import table_from_columns
+from vogue_pack.report.findings import finding
+from vogue_pack.report.html import (
     PAGE_SIZE,
     THUMBNAIL_SIZE,
     render_html,
     thumbnail_data_uri,
     write_html,
 )
-from vogue_pack.model import table_from_columns
-from vogue_pack.report import Report
+from vogue_pack.report.report import Report
 
 
 def _report(n_schema_findings: int = 0) -> Report:
@@ -276,7 +276,7 @@ def test_write_html_writes_the_rendered_page(tmp_path: Path) -> None:
 
 
 def test_codes_declared_by_sql_checks_have_their_meaning() -> None:
-    from vogue_pack.findings import all_codes
+    from vogue_pack.report.findings import all_codes
 
     code = next(c for c in all_codes() if c.startswith("xref."))  # declared in a checks/*.sql header
     report = Report(root="raw")

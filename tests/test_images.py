@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from vogue_pack import images as images_mod
 from vogue_pack.errors import UsageError
-from vogue_pack.images import ImageOptions, InspectStats, decode_and_hash, inspect_images, phash_bits
-from vogue_pack.model import TABLES
+from vogue_pack.images import inspect as images_mod
+from vogue_pack.images.inspect import ImageOptions, InspectStats, decode_and_hash, inspect_images, phash_bits
+from vogue_pack.raw.model import TABLES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -190,7 +190,7 @@ def test_other_algorithms_match_imagehash(algorithm: str, function: object) -> N
 
 
 def test_phash_does_not_import_scipy() -> None:
-    code = ("import sys, io\nfrom PIL import Image\nfrom vogue_pack.images import decode_and_hash\n"
+    code = ("import sys, io\nfrom PIL import Image\nfrom vogue_pack.images.inspect import decode_and_hash\n"
             "b = io.BytesIO(); Image.new('RGB', (64, 64), (9, 99, 199)).save(b, 'PNG')\n"
             "decode_and_hash(b.getvalue(), 'phash', 8)\nprint('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)

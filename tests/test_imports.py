@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vogue_pack.release import validate_and_build
+from vogue_pack.release.build import validate_and_build
 from vogue_pack.synth import SynthInfo
 
 HEAVY = ("great_expectations", "pandera")

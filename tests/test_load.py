@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER, TRANSCRIPTS
 
-from vogue_pack.findings import Finding
-from vogue_pack.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
-from vogue_pack.model import TABLES
-from vogue_pack.rawio import FAILED, parse_int_list, parse_json, read_csv
-from vogue_pack.rawtree import discover
+from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
+from vogue_pack.raw.model import TABLES
+from vogue_pack.raw.reader import FAILED, parse_int_list, parse_json, read_csv
+from vogue_pack.raw.tree import discover
+from vogue_pack.report.findings import Finding
 from vogue_pack.synth import SynthInfo
 
 
@@ -186,7 +186,7 @@ def test_style_vibes_en_dash_free_text_and_order() -> None:
 def test_parallel_and_serial_loading_agree_and_report_progress(
         small_tree: SynthInfo, monkeypatch: pytest.MonkeyPatch) -> None:
     """The process-pool path (large trees) gives the same tables and findings as the serial path."""
-    import vogue_pack.load as load_module
+    import vogue_pack.raw.load as load_module
 
     tree, _ = discover(small_tree.root)
     calls: list[tuple[str, int, int | None]] = []

@@ -18,9 +18,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vogue_pack.cli import cli
-from vogue_pack.errors import UsageError
-from vogue_pack.metrics import (
+from vogue_pack.analysis.metrics import (
     PredictionsInvalid,
     baseline_predictions,
     check_predictions,
@@ -34,7 +32,9 @@ from vogue_pack.metrics import (
     run_evaluation,
     seeker_mode,
 )
-from vogue_pack.model import table_from_columns
+from vogue_pack.cli import cli
+from vogue_pack.errors import UsageError
+from vogue_pack.raw.model import table_from_columns
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -382,7 +382,7 @@ def test_bad_value_not_reported_again_as_missing(tmp_path: Path) -> None:
 
 
 def _source(tables: dict[str, pa.Table]) -> Any:
-    from vogue_pack.stats import Source
+    from vogue_pack.analysis.stats import Source
 
     return Source(tables, "release")
 
@@ -525,9 +525,9 @@ def test_sql_views_equal_python(cells: list[Cell]) -> None:
 @pytest.fixture(scope="module")
 def synthetic_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real release (vogue-pack's builder) of a 12-conversation synthetic tree."""
-    from vogue_pack.pipeline import validate
-    from vogue_pack.release import build_release
+    from vogue_pack.release.build import build_release
     from vogue_pack.synth import write_tree
+    from vogue_pack.validate.pipeline import validate
 
     base = tmp_path_factory.mktemp("metrics-release")
     info = write_tree(base / "raw", conversations=12, seed=11)
@@ -536,8 +536,8 @@ def synthetic_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_release_database_views_equal_python(synthetic_release: Path) -> None:
     """The views inside the built vogue.duckdb reproduce evaluate(--baseline human) to 1e-9."""
-    from vogue_pack.release_format import connect_database
-    from vogue_pack.stats import load_tables
+    from vogue_pack.analysis.stats import load_tables
+    from vogue_pack.release.format import connect_database
 
     tables = load_tables(synthetic_release)
     result = human(tables)
@@ -573,7 +573,7 @@ def test_release_and_raw_tree_score_alike(synthetic_release: Path) -> None:
     assistant_file = raw / "conversation_trials" / "item_ratings" / "assistant_ratings.csv"
     from_file = run_evaluation(synthetic_release, assistant_file).to_dict()
     assert from_release["metrics"] == from_raw["metrics"] == from_file["metrics"]
-    from vogue_pack.stats import compute_stats, load_tables
+    from vogue_pack.analysis.stats import compute_stats, load_tables
 
     # the statistics of the dataset card: the release and the tree it was built from agree
     assert compute_stats(load_tables(synthetic_release)) == compute_stats(load_tables(raw))

@@ -21,9 +21,9 @@ from gallery.trees import read_json, read_rows, tree_fingerprint, write_json, wr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vogue_pack.findings import Severity
-from vogue_pack.rawtree import REQUIRED_FILES, classify
-from vogue_pack.report import render_text
+from vogue_pack.raw.tree import REQUIRED_FILES, classify
+from vogue_pack.report.findings import Severity
+from vogue_pack.report.report import render_text
 from vogue_pack.synth import SynthInfo
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=False,

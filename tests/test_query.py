@@ -15,7 +15,7 @@ from release_support import build, shared_image_cache, validate_tree
 
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
-from vogue_pack.query import query_release, render_result
+from vogue_pack.release.query import query_release, render_result
 from vogue_pack.synth import SynthInfo
 
 

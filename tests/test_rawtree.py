@@ -11,7 +11,7 @@ from gallery import run_validate
 from gallery.trees import TRANSCRIPTS
 
 from vogue_pack.errors import UsageError
-from vogue_pack.rawtree import REQUIRED_FILES, TOP_FOLDERS, classify, discover, find_root
+from vogue_pack.raw.tree import REQUIRED_FILES, TOP_FOLDERS, classify, discover, find_root
 from vogue_pack.synth import SynthInfo, write_tree
 
 

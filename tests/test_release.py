@@ -35,16 +35,16 @@ from release_support import (
     validate_tree,
 )
 
-from vogue_pack import release as release_module
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
-from vogue_pack.model import TABLES
-from vogue_pack.pipeline import Validation
-from vogue_pack.release import build_release
-from vogue_pack.release_format import connect_memory, content_digest, quote_literal
-from vogue_pack.release_tables import canonical_table, release_schema
+from vogue_pack.raw.model import TABLES
+from vogue_pack.release import build as release_module
+from vogue_pack.release.build import build_release
+from vogue_pack.release.format import connect_memory, content_digest, quote_literal
+from vogue_pack.release.tables import canonical_table, release_schema
+from vogue_pack.release.verify import verify_release
 from vogue_pack.synth import SynthInfo
-from vogue_pack.verify import verify_release
+from vogue_pack.validate.pipeline import Validation
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -175,7 +175,7 @@ def test_duckdb_tables_match_the_parquet_files(release: Path) -> None:
 
 
 def test_views_answer_the_common_joins(release: Path) -> None:
-    from vogue_pack.query import query_release
+    from vogue_pack.release.query import query_release
 
     manifest = _manifest(release)
     assert {"utterances_in_context", "utterance_tags", "ratings_side_by_side", "items_with_images",
@@ -353,8 +353,8 @@ def test_malformed_version_is_refused(validation: Validation, tmp_path: Path, ve
 
 
 def test_validation_with_errors_is_refused(validation: Validation, tmp_path: Path) -> None:
-    from vogue_pack.findings import finding
-    from vogue_pack.report import Report
+    from vogue_pack.report.findings import finding
+    from vogue_pack.report.report import Report
 
     broken = Report()
     broken.add([finding("image.decode", "corrupt", file="metadata/item_1.png")])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from vogue_pack.findings import Finding, Severity, finding
-from vogue_pack.report import Report, render_text, summary_line
+from vogue_pack.report.findings import Finding, Severity, finding
+from vogue_pack.report.report import Report, render_text, summary_line
 
 
 def _findings(n: int, code: str = "schema.range") -> list[Finding]:

@@ -7,8 +7,8 @@ import json
 import jsonschema
 import pytest
 
+from vogue_pack.raw.fileschemas import json_schema, table_schema, tag_codes
 from vogue_pack.resources import data_dir
-from vogue_pack.schemas import json_schema, table_schema, tag_codes
 
 SCHEMAS = data_dir("schemas")
 

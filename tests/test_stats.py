@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from vogue_pack.analysis.stats import compute_stats, load_source, load_tables, render_stats
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
-from vogue_pack.model import TABLES, empty_table, table_from_columns
-from vogue_pack.stats import compute_stats, load_source, load_tables, render_stats
+from vogue_pack.raw.model import TABLES, empty_table, table_from_columns
 
 
 def small_tables() -> dict[str, Any]:

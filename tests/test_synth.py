@@ -397,9 +397,9 @@ def test_cli_synth(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------- against the validator
 
 def test_synthetic_tree_validates_with_warnings_only(tree: SynthInfo) -> None:
-    pytest.importorskip("vogue_pack.config")  # the lead's validator is being written concurrently
-    from vogue_pack.images import ImageOptions
-    from vogue_pack.pipeline import ValidateOptions, validate
+    pytest.importorskip("vogue_pack.validate.config")  # the lead's validator is being written concurrently
+    from vogue_pack.images.inspect import ImageOptions
+    from vogue_pack.validate.pipeline import ValidateOptions, validate
 
     result = validate(tree.root.parent, ValidateOptions(images=ImageOptions(jobs=1, use_cache=False)))
     assert [f"{f.code} {f.file} {f.location}" for f in result.report.errors] == []

@@ -16,9 +16,9 @@ from release_support import DATABASE, build, release_files, shared_image_cache, 
 
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
-from vogue_pack.release_format import connect_database
+from vogue_pack.release.format import connect_database
+from vogue_pack.release.verify import verify_release
 from vogue_pack.synth import SynthInfo
-from vogue_pack.verify import verify_release
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,42 @@
-"""vogue-pack: validate and package the VOGUE conversational-recommendation dataset."""
+"""vogue-pack: validate and package the VOGUE conversational-recommendation dataset.
 
-__version__ = "0.1.0"
+The library's entry points are re-exported here and imported on first use, so that ``import vogue_pack``
+(and the command line's ``--help``) stays fast::
+
+    from vogue_pack.pipeline import validate        # the pipeline (vogue_pack.validate.pipeline)
+    import vogue_pack
+    result = validate(Path("raw"))
+    vogue_pack.build_release(result, "1.0", Path("release"))
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from vogue_pack._version import __version__
+
+# public name -> module that defines it
+_EXPORTS = {
+    "ValidateOptions": "vogue_pack.validate.pipeline",
+    "Validation": "vogue_pack.validate.pipeline",
+    "build_release": "vogue_pack.release.build",
+    "validate_and_build": "vogue_pack.release.build",
+    "verify_release": "vogue_pack.release.verify",
+    "query_release": "vogue_pack.release.query",
+    "diff_releases": "vogue_pack.release.diff",
+    "compute_stats": "vogue_pack.analysis.stats",
+    "load_tables": "vogue_pack.analysis.stats",
+    "evaluate": "vogue_pack.analysis.metrics",
+    "baseline_predictions": "vogue_pack.analysis.metrics",
+    "write_tree": "vogue_pack.synth",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vogue_pack' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

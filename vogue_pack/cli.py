@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from vogue_pack import __version__
+from vogue_pack._version import __version__
 from vogue_pack.console import progress_enabled
 from vogue_pack.errors import UsageError
 
 if TYPE_CHECKING:
-    from vogue_pack.images import ImageOptions
+    from vogue_pack.images.inspect import ImageOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -79,7 +79,7 @@ def cli(quiet: bool, no_color: bool) -> None:
 
 def _image_options(hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
                    cache_dir: Path | None, no_cache: bool, accept: Path | None) -> ImageOptions:
-    from vogue_pack.images import ImageOptions
+    from vogue_pack.images.inspect import ImageOptions
 
     defaults = ImageOptions()
     return ImageOptions(algorithm=hash_name, hash_size=hash_size,
@@ -150,9 +150,9 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
       vogue-pack validate raw/ --html report.html --expectations
     """
     from vogue_pack.console import end_line
-    from vogue_pack.pipeline import ValidateOptions
-    from vogue_pack.pipeline import validate as run_validate
-    from vogue_pack.report import render_text, summary_line
+    from vogue_pack.report.report import render_text, summary_line
+    from vogue_pack.validate.pipeline import ValidateOptions
+    from vogue_pack.validate.pipeline import validate as run_validate
 
     options = ValidateOptions(
         max_findings=max_findings, check_images=not no_images,
@@ -162,7 +162,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
     )
     for option, out_path in (("--report", report_path), ("--html", html_path)):
         if out_path is not None:
-            from vogue_pack.rawtree import find_root
+            from vogue_pack.raw.tree import find_root
 
             root = find_root(raw).resolve()
             if root == out_path.resolve() or root in out_path.resolve().parents:
@@ -174,7 +174,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
         report.write_json(report_path)
     if html_path is not None:
         from vogue_pack.fsutil import atomic_write_text
-        from vogue_pack.html_report import render_validation_html
+        from vogue_pack.report.html import render_validation_html
 
         atomic_write_text(html_path, render_validation_html(result))
     written = ", ".join(str(p) for p in (report_path, html_path) if p is not None) or None
@@ -213,7 +213,7 @@ def dedupe(dir_or_raw: Path, fmt: str, labels: Path | None, hash_name: str, hash
       vogue-pack dedupe raw/ --accept review.csv
       vogue-pack dedupe photos/ --evaluate labels.csv --threshold 8
     """
-    from vogue_pack.dedup import render_dedupe, run_dedupe
+    from vogue_pack.images.dedup import render_dedupe, run_dedupe
 
     options = _image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept)
     run = run_dedupe(dir_or_raw, options, labels)
@@ -279,7 +279,7 @@ def stats(source: Path, fmt: str) -> None:
       vogue-pack stats release/1.0
       vogue-pack stats raw/ --format json > stats.json
     """
-    from vogue_pack.stats import compute_stats, load_source, render_stats
+    from vogue_pack.analysis.stats import compute_stats, load_source, render_stats
 
     loaded = load_source(source)
     _warn_invalid_source(loaded.validation_errors)
@@ -318,14 +318,14 @@ def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed:
       vogue-pack evaluate release/1.0 --baseline random --seed 7 --format json
       vogue-pack evaluate release/1.0 predictions.csv --allow-missing
     """
-    from vogue_pack.metrics import (
+    from vogue_pack.analysis.metrics import (
         PredictionsInvalid,
         problems_json,
         render_evaluation,
         render_problems,
         run_evaluation,
     )
-    from vogue_pack.stats import load_source
+    from vogue_pack.analysis.stats import load_source
 
     if (predictions is None) == (baseline is None):
         raise click.UsageError("give either a PREDICTIONS file or --baseline NAME")
@@ -375,9 +375,9 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
       vogue-pack build raw/ --version 1.0
       SOURCE_DATE_EPOCH=1760000000 vogue-pack build raw/ --version 1.1 --out release/
     """
-    from vogue_pack.pipeline import ValidateOptions
-    from vogue_pack.release import validate_and_build
-    from vogue_pack.report import render_text, summary_line
+    from vogue_pack.release.build import validate_and_build
+    from vogue_pack.report.report import render_text, summary_line
+    from vogue_pack.validate.pipeline import ValidateOptions
 
     options = ValidateOptions(
         max_findings=max_findings, expectations=not no_expectations,
@@ -414,7 +414,7 @@ def verify(release: Path, fmt: str) -> None:
       vogue-pack verify release/1.1
       vogue-pack verify release/1.1 --format json
     """
-    from vogue_pack.verify import verify_json, verify_release
+    from vogue_pack.release.verify import verify_json, verify_release
 
     result = verify_release(release)
     if fmt == "json":
@@ -445,7 +445,7 @@ def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
       vogue-pack query release/1.1 "SELECT count(*) FROM conversations"
       vogue-pack query release/1.1 "SELECT * FROM ratings_side_by_side" --format csv > ratings.csv
     """
-    from vogue_pack.query import query_release, render_result
+    from vogue_pack.release.query import query_release, render_result
 
     click.echo(render_result(query_release(release, sql), fmt, max_rows=max_rows), nl=False)
 
@@ -464,7 +464,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
       vogue-pack diff release/1.0 release/1.1
       vogue-pack diff release/1.0 release/1.1 --format json
     """
-    from vogue_pack.diff import diff_releases
+    from vogue_pack.release.diff import diff_releases
 
     result = diff_releases(old, new)
     click.echo(result.to_json() if fmt == "json" else result.render_text(), nl=fmt == "text")
@@ -484,7 +484,7 @@ def checks_command(fmt: str) -> None:
       vogue-pack checks
       vogue-pack checks --format json
     """
-    from vogue_pack.crosscheck import check_catalogue, render_catalogue
+    from vogue_pack.validate.crosscheck import check_catalogue, render_catalogue
 
     click.echo(render_catalogue(check_catalogue(), fmt), nl=False)
 

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 from vogue_pack.errors import UsageError
 
 if TYPE_CHECKING:
-    from vogue_pack.pipeline import Validation
+    from vogue_pack.validate.pipeline import Validation
 
 
 def run_demo(out: Path, seed: int = 0, echo: Callable[[str], None] = print) -> int:
     """Write a synthetic tree under ``out/raw``, validate it, build release 1.0 under ``out/release``,
     verify and query it; return the exit code."""
-    from vogue_pack.pipeline import validate
-    from vogue_pack.report import render_text, summary_line
+    from vogue_pack.report.report import render_text, summary_line
     from vogue_pack.synth import write_tree
+    from vogue_pack.validate.pipeline import validate
 
     out = Path(out)
     raw = out / "raw"
@@ -33,7 +33,7 @@ def run_demo(out: Path, seed: int = 0, echo: Callable[[str], None] = print) -> i
     return _build_and_query(result, out / "release", echo)
 
 
-# The demo's queries: what a user asks first of a release (the views are in vogue_pack/sql/).
+# The demo's queries: what a user asks first of a release (views: vogue_pack/release/sql/, vogue_pack/analysis/sql/).
 DEMO_QUERIES = (
     ("conversations, turns and utterances per role",
      "SELECT role, count(DISTINCT conversation_id) AS conversations, count(DISTINCT (conversation_id, turn)) "
@@ -46,9 +46,9 @@ DEMO_QUERIES = (
 
 def _build_and_query(result: Validation, releases: Path, echo: Callable[[str], None]) -> int:
     """Build release 1.0 of the validated tree under ``releases``, verify it, and run the demo queries."""
-    from vogue_pack.query import query_release, render_result
-    from vogue_pack.release import build_release
-    from vogue_pack.verify import verify_release
+    from vogue_pack.release.build import build_release
+    from vogue_pack.release.query import query_release, render_result
+    from vogue_pack.release.verify import verify_release
 
     built = build_release(result, "1.0", releases)
     verified = verify_release(built.path)

@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 # The vocabularies below are transcribed from vogue-format.md again on purpose, not imported from the
-# validator (vogue_pack/load.py, schemas/): the generator is an independent oracle of the format, so a typo
+# validator (vogue_pack/raw/load.py, schemas/): the generator is an independent oracle of the format, so a typo
 # in the validator's copy cannot hide itself behind the same typo here.
 SEEKER_TAGS: tuple[str, ...] = (
     "IQ", "CON", "PCT", "PEP", "PIP", "RP", "ANS", "ACK", "INT", "ACT",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vogue_pack.pipeline import ValidateOptions, Validation, validate
+from vogue_pack.validate.pipeline import ValidateOptions, Validation, validate
 
 
 def run_validate(root: Path, *, images: bool = False, max_findings: int = 1_000_000) -> Validation:
@@ -18,7 +18,7 @@ def run_validate(root: Path, *, images: bool = False, max_findings: int = 1_000_
 
     The image-hash cache is off so a test never reads or writes the user's cache.
     """
-    from vogue_pack.images import ImageOptions
+    from vogue_pack.images.inspect import ImageOptions
 
     options = ValidateOptions(max_findings=max_findings, check_images=images,
                               images=ImageOptions(use_cache=False, jobs=1))

@@ -1,0 +1,1 @@
+"""Statistics, the paper's evaluation metrics and predictions, computed from the tidy tables."""

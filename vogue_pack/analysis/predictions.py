@@ -1,0 +1,527 @@
+"""Predictions of the Seeker's item ratings: the cells to predict, the baselines, and predictions files.
+
+A predictions file is CSV or Parquet, in the long layout (conversation_id, item_id, rating) or the paper's
+wide layout (conversation_id, item_1..item_N [, rating_vec], the layout of the raw rating files). Every
+problem (layout, values, ranges, duplicates, cells without ground truth, missing cells) becomes a finding
+of the ``predictions.*`` family; :class:`PredictionsInvalid` carries them all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from vogue_pack.errors import UsageError
+from vogue_pack.report.findings import Finding, finding
+
+PROBLEMS_FORMAT_VERSION = "1"
+RATING_VALUES = (1, 2, 3, 4, 5)
+BASELINES = ("human", "mode", "random")
+# Columns of the raw rating files (format section 2.2) that the wide layout accepts and ignores, so that
+# assistant_ratings.csv itself (the human baseline) can be scored as a predictions file.
+WIDE_IGNORED_COLUMNS = frozenset(
+    {"role", "participant_id", "catalogue", "scenario", "assistant_interpretation"}
+    | {f"likert_{k}" for k in range(1, 6)}
+)
+_MAX_LISTED_ITEMS = 20
+
+
+class PredictionsInvalid(Exception):
+    """The predictions cannot be scored; ``findings`` lists every problem (``evaluate`` exits 1)."""
+
+    def __init__(self, findings: list[Finding], source: str = "predictions") -> None:
+        self.findings = findings
+        self.source = source
+        super().__init__(f"{source}: {len(findings)} problems make the predictions unscorable")
+
+
+# --- ground truth and baselines ----------------------------------------------------------------------
+
+
+def ground_truth(tables: dict[str, pa.Table]) -> pa.Table:
+    """The Seeker's ratings, one row per rated cell: conversation_id, item_id, rating, mentioned.
+
+    Sorted by (conversation_id, item_id). ``mentioned`` comes from ``conversation_items`` (False when the
+    cell has no row there). Unreadable (null) ratings are not ground truth.
+    """
+    import pyarrow.compute as pc
+
+    ratings = tables.get("item_ratings")
+    if ratings is None or ratings.num_rows == 0:
+        raise UsageError("no item_ratings table (or it is empty): there is nothing to evaluate against")
+    keep = pc.and_(pc.fill_null(pc.equal(ratings.column("role"), "Seeker"), False),
+                   pc.is_valid(ratings.column("rating")))
+    seeker = ratings.filter(keep)
+    if seeker.num_rows == 0:
+        raise UsageError("item_ratings holds no Seeker rating: there is nothing to evaluate against")
+    truth = pa.table({
+        "conversation_id": seeker.column("conversation_id").cast(pa.int32()),
+        "item_id": seeker.column("item_id").cast(pa.int32()),
+        "rating": seeker.column("rating").cast(pa.int16()),
+    })
+    items = tables.get("conversation_items")
+    if items is not None and items.num_rows:
+        flagged = items.filter(pc.fill_null(items.column("mentioned"), False))
+        keys = pa.table({"conversation_id": flagged.column("conversation_id").cast(pa.int32()),
+                         "item_id": flagged.column("item_id").cast(pa.int32())})
+        distinct = keys.group_by(["conversation_id", "item_id"]).aggregate([])  # a key may repeat: join once
+        distinct = distinct.append_column("mentioned", pa.array([True] * distinct.num_rows, pa.bool_()))
+        truth = truth.join(distinct, ["conversation_id", "item_id"], join_type="left outer")
+        mentioned = pc.fill_null(truth.column("mentioned"), False)
+    else:
+        mentioned = pa.array([False] * truth.num_rows, pa.bool_())
+    truth = pa.table({"conversation_id": truth.column("conversation_id"), "item_id": truth.column("item_id"),
+                      "rating": truth.column("rating"), "mentioned": mentioned})
+    return truth.sort_by([("conversation_id", "ascending"), ("item_id", "ascending")]).combine_chunks()
+
+
+def seeker_mode(tables: dict[str, pa.Table]) -> int:
+    """The most frequent Seeker rating; a tie goes to the smallest rating."""
+    counts = Counter(ground_truth(tables).column("rating").to_pylist())
+    return min(counts, key=lambda rating: (-counts[rating], rating))
+
+
+def baseline_predictions(tables: dict[str, pa.Table], name: str, seed: int = 0) -> pa.Table:
+    """Predictions of a built-in baseline for every ground-truth cell (see docs/metrics.md).
+
+    - ``human``: the Assistant's rating of the same cell (cells the Assistant did not rate are absent);
+    - ``mode``: :func:`seeker_mode` for every cell;
+    - ``random``: independent draws from the pooled empirical distribution of the Seeker ratings, with
+      ``numpy.random.default_rng(seed)``, in (conversation_id, item_id) order.
+    """
+    truth = ground_truth(tables)
+    keys_c = truth.column("conversation_id").to_pylist()
+    keys_i = truth.column("item_id").to_pylist()
+    if name == "human":
+        ratings = tables["item_ratings"]
+        assistant = {
+            (cid, iid): rating
+            for cid, iid, role, rating in zip(ratings.column("conversation_id").to_pylist(),
+                                              ratings.column("item_id").to_pylist(),
+                                              ratings.column("role").to_pylist(),
+                                              ratings.column("rating").to_pylist(), strict=True)
+            if role == "Assistant" and rating is not None
+        }
+        keep = [(c, i) for c, i in zip(keys_c, keys_i, strict=True) if (c, i) in assistant]
+        return _predictions_table([c for c, _ in keep], [i for _, i in keep], [assistant[k] for k in keep])
+    if name == "mode":
+        mode = seeker_mode(tables)
+        return _predictions_table(keys_c, keys_i, [mode] * len(keys_c))
+    if name == "random":
+        counts = Counter(truth.column("rating").to_pylist())
+        values = sorted(counts)
+        total = sum(counts.values())
+        rng = np.random.default_rng(seed)
+        draws = rng.choice(np.array(values), size=len(keys_c),
+                           p=np.array([counts[v] / total for v in values]))
+        return _predictions_table(keys_c, keys_i, [int(v) for v in draws])
+    raise UsageError(f"unknown baseline {name!r}: choose one of {', '.join(BASELINES)}")
+
+
+def _predictions_table(conversation_ids: list[Any], item_ids: list[Any], ratings: list[Any],
+                       source_rows: list[Any] | None = None) -> pa.Table:
+    columns: dict[str, pa.Array] = {
+        "conversation_id": pa.array(conversation_ids, pa.int32()),
+        "item_id": pa.array(item_ids, pa.int32()),
+        "rating": pa.array(ratings, pa.int16()),
+    }
+    if source_rows is not None:
+        columns["source_row"] = pa.array(source_rows, pa.int32())
+    return pa.table(columns)
+
+
+# --- reading predictions files -----------------------------------------------------------------------
+
+
+@dataclass
+class ParsedPredictions:
+    """A predictions file parsed into long rows, with the problems met on the way."""
+
+    source: str
+    conversation_ids: list[int] = field(default_factory=list)
+    item_ids: list[int] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    # cells whose rating was present but bad: reported once, not again as "missing"
+    rejected: set[tuple[int, int]] = field(default_factory=set)
+    row_is_line: bool = True  # CSV: rows are line numbers (header = 1); Parquet: 1-based record numbers
+
+    def table(self) -> pa.Table:
+        return _predictions_table(self.conversation_ids, self.item_ids, self.ratings, self.rows)
+
+    def problem(self, code: str, message: str, row: int | None, **kwargs: Any) -> None:
+        if self.row_is_line:
+            self.problems.append(finding(code, message, file=self.source, row=row, **kwargs))
+        else:
+            keys = dict(kwargs.pop("keys", {}) or {})
+            if row is not None:
+                keys = {"record": row, **keys}
+            self.problems.append(finding(code, message, file=self.source, keys=keys, **kwargs))
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from a CSV string or a Parquet value (``"3"``, ``"3.0"``, ``3``, ``3.0``), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _read_rows(path: Path, parsed: ParsedPredictions) -> tuple[list[str], list[tuple[int, list[Any]]]] | None:
+    """Header and (row number, cells) of a CSV or Parquet file; None (with a problem) when unreadable."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the predictions file: {exc}") from exc
+    if magic == b"PAR1":
+        import pyarrow.parquet as pq
+
+        parsed.row_is_line = False
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:
+            parsed.problem("predictions.read", f"cannot read the Parquet file: {exc}", None)
+            return None
+        columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+        return list(table.column_names), [
+            (n + 1, [col[n] for col in columns]) for n in range(table.num_rows)]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        parsed.problem("predictions.read", f"not UTF-8 text (byte {exc.start}); expected CSV or Parquet",
+                       None)
+        return None
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            parsed.problem("predictions.read", "the file is empty", None)
+            return None
+        ended = reader.line_num
+        for row in reader:
+            if row:  # a record starts on the line after the previous one ended (quoted cells may span lines)
+                rows.append((ended + 1, row))
+            ended = reader.line_num
+    except csv.Error as exc:
+        parsed.problem("predictions.read", f"invalid CSV: {exc}", reader.line_num)
+        return None
+    width = len(header)
+    good = []
+    for line, row in rows:
+        if len(row) != width:
+            parsed.problem("predictions.read", f"{len(row)} cells where the header has {width}", line,
+                           value=len(row), expected=width)
+        else:
+            good.append((line, list(row)))
+    return [h.strip() for h in header], good
+
+
+def parse_predictions(path: Path) -> ParsedPredictions:
+    """Parse a predictions file (long or wide layout) into long rows plus problems; never raises on data.
+
+    Rows with a bad value are left out of the table and reported; their cells are in ``rejected``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such predictions file")
+    parsed = ParsedPredictions(source=str(path))
+    content = _read_rows(path, parsed)
+    if content is None:
+        return parsed
+    header, rows = content
+    duplicated = sorted(h for h, n in Counter(header).items() if n > 1)
+    if duplicated:
+        parsed.problem("predictions.columns", f"duplicate column names: {', '.join(duplicated)}", 1,
+                       value=duplicated)
+        return parsed
+    if {"conversation_id", "item_id", "rating"} <= set(header):
+        _parse_long(header, rows, parsed)
+    elif "conversation_id" in header and any(_wide_item_id(h) is not None for h in header):
+        _parse_wide(header, rows, parsed)
+    else:
+        parsed.problem(
+            "predictions.columns",
+            "not a predictions layout: expected the long columns conversation_id,item_id,rating or the "
+            f"wide columns conversation_id,item_1..item_N[,rating_vec]; found {', '.join(header[:12])}"
+            + (" …" if len(header) > 12 else ""),
+            1, value=header[:50],
+        )
+    return parsed
+
+
+def _wide_item_id(column: str) -> int | None:
+    if column.startswith("item_") and column[5:].isdigit():
+        return int(column[5:])
+    return None
+
+
+def _check_key(parsed: ParsedPredictions, line: int, name: str, value: Any) -> int | None:
+    key = as_int(value)
+    if key is None:
+        parsed.problem("predictions.value", f"{name} {value!r} is not an integer", line, column=name,
+                       value=value, expected="an integer id")
+    return key
+
+
+def _parse_long(header: list[str], rows: list[tuple[int, list[Any]]], parsed: ParsedPredictions) -> None:
+    extra = [h for h in header if h not in ("conversation_id", "item_id", "rating")]
+    if extra:
+        parsed.problem("predictions.columns",
+                       f"unknown columns in the long layout: {', '.join(extra)} "
+                       "(expected exactly conversation_id, item_id, rating)", 1, value=extra)
+        return
+    at = {name: header.index(name) for name in ("conversation_id", "item_id", "rating")}
+    for line, row in rows:
+        cid = _check_key(parsed, line, "conversation_id", row[at["conversation_id"]])
+        iid = _check_key(parsed, line, "item_id", row[at["item_id"]])
+        raw = row[at["rating"]]
+        keys = {"conversation_id": cid, "item_id": iid}
+        if _is_blank(raw):
+            parsed.problem("predictions.value", "rating is blank (leave the row out to skip a cell)", line,
+                           column="rating", keys=keys, expected="an integer 1..5")
+            rating = None
+        else:
+            rating = as_int(raw)
+            if rating is None or rating not in RATING_VALUES:
+                parsed.problem("predictions.range", f"rating {raw!r} is not an integer 1..5", line,
+                               column="rating", keys=keys, value=raw, expected="an integer 1..5")
+                rating = None
+        if cid is None or iid is None:
+            continue
+        if rating is None:
+            parsed.rejected.add((cid, iid))
+            continue
+        parsed.conversation_ids.append(cid)
+        parsed.item_ids.append(iid)
+        parsed.ratings.append(rating)
+        parsed.rows.append(line)
+
+
+def _parse_wide(header: list[str], rows: list[tuple[int, list[Any]]], parsed: ParsedPredictions) -> None:
+    item_columns = [(pos, h, _wide_item_id(h)) for pos, h in enumerate(header) if _wide_item_id(h) is not None]
+    known = {"conversation_id", "rating_vec"} | WIDE_IGNORED_COLUMNS
+    extra = [h for h in header if h not in known and _wide_item_id(h) is None]
+    if extra:
+        parsed.problem("predictions.columns",
+                       f"unknown columns in the wide layout: {', '.join(extra)} (expected conversation_id, "
+                       "item_1..item_N and optionally rating_vec and the raw rating files' columns)",
+                       1, value=extra)
+        return
+    at_cid = header.index("conversation_id")
+    at_vec = header.index("rating_vec") if "rating_vec" in header else None
+    for line, row in rows:
+        cid = _check_key(parsed, line, "conversation_id", row[at_cid])
+        cells: list[int | None] = []
+        for pos, column, iid in item_columns:
+            raw = row[pos]
+            value = None if _is_blank(raw) else as_int(raw)
+            cells.append(value)
+            if _is_blank(raw) or value == -1:
+                continue  # not predicted (the raw files write -1 for items outside the catalogue)
+            keys = {"conversation_id": cid, "item_id": iid}
+            if value is None or value not in RATING_VALUES:
+                parsed.problem("predictions.range", f"{column} = {raw!r} is not an integer 1..5 (or -1)",
+                               line, column=column, keys=keys, value=raw, expected="1..5, or -1 / blank")
+                if cid is not None and iid is not None:
+                    parsed.rejected.add((cid, iid))
+                continue
+            if cid is None or iid is None:
+                continue
+            parsed.conversation_ids.append(cid)
+            parsed.item_ids.append(iid)
+            parsed.ratings.append(value)
+            parsed.rows.append(line)
+        if at_vec is not None:
+            _check_rating_vec(parsed, line, cid, row[at_vec], [-1 if c is None else c for c in cells])
+
+
+def _check_rating_vec(parsed: ParsedPredictions, line: int, cid: int | None, raw: Any, cells: list[int]) -> None:
+    if _is_blank(raw):
+        return
+    try:
+        vector = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except (ValueError, TypeError):
+        vector = None
+    if not isinstance(vector, list) or any(as_int(v) is None for v in vector):
+        parsed.problem("predictions.rating-vec", "rating_vec is not a list of integers", line,
+                       column="rating_vec", keys={"conversation_id": cid}, value=raw)
+        return
+    if [as_int(v) for v in vector] != cells:
+        parsed.problem("predictions.rating-vec", "rating_vec differs from the item columns", line,
+                       column="rating_vec", keys={"conversation_id": cid}, value=raw, expected=cells)
+
+
+def _ranges(values: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``"1-3, 7"`` (capped), for messages listing item ids."""
+    parts: list[str] = []
+    values = sorted(values)
+    start = prev = values[0]
+    for value in [*values[1:], None]:
+        if value is not None and value == prev + 1:
+            prev = value
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if value is not None:
+            start = prev = value
+    if len(parts) > _MAX_LISTED_ITEMS:
+        parts = [*parts[:_MAX_LISTED_ITEMS], "…"]
+    return ", ".join(parts)
+
+
+def _valid_ratings(ratings: pa.ChunkedArray | pa.Array) -> list[bool]:
+    """Per value: an integer 1..5 (``3``, ``3.0`` and ``"3"`` are; null, ``2.5``, ``6``, ``"x"`` are not)."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type):
+        inside = pc.is_in(ratings.cast(pa.float64()), value_set=pa.array([float(k) for k in RATING_VALUES]))
+        return [bool(v) for v in pc.fill_null(inside, False).to_pylist()]
+    return [as_int(v) in RATING_VALUES for v in ratings.to_pylist()]
+
+
+def integer_ratings(ratings: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Ratings that passed :func:`check_predictions` as an int64 array."""
+    if pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type):
+        return pa.array(ratings.to_numpy(zero_copy_only=False).astype("int64"), pa.int64())
+    return pa.array([as_int(v) for v in ratings.to_pylist()], pa.int64())
+
+
+def _items(values: list[int]) -> str:
+    return f"item {values[0]}" if len(values) == 1 else f"items {_ranges(values)}"
+
+
+def check_predictions(tables: dict[str, pa.Table], predictions: pa.Table, allow_missing: bool = False,
+                      source: str = "predictions", rejected: set[tuple[int, int]] | None = None
+                      ) -> list[Finding]:
+    """Every reason ``predictions`` cannot be scored against the ground truth of ``tables``.
+
+    Null or out-of-range values, duplicate cells, cells that have no ground truth (extra) and, unless
+    ``allow_missing``, ground-truth cells without a prediction (one finding per conversation).
+    ``rejected`` holds cells already reported as bad values, not to be reported again as missing.
+    """
+    problems: list[Finding] = []
+    missing_columns = [c for c in ("conversation_id", "item_id", "rating") if c not in predictions.column_names]
+    if missing_columns:
+        return [finding("predictions.columns", f"missing columns: {', '.join(missing_columns)}",
+                        file=source, value=predictions.column_names)]
+    truth = ground_truth(tables)
+    truth_keys = set(zip(truth.column("conversation_id").to_pylist(), truth.column("item_id").to_pylist(),
+                         strict=True))
+    conversations = set(truth.column("conversation_id").to_pylist())
+    cids = predictions.column("conversation_id").to_pylist()
+    iids = predictions.column("item_id").to_pylist()
+    values = predictions.column("rating")
+    rows = (predictions.column("source_row").to_pylist() if "source_row" in predictions.column_names
+            else [None] * predictions.num_rows)
+
+    def where(n: int) -> dict[str, Any]:
+        return {"row": rows[n]} if rows[n] is not None else {"keys": {"index": n}}
+
+    valid = _valid_ratings(predictions.column("rating"))
+    seen: dict[tuple[int, int], int] = {}
+    extra: dict[int, list[int]] = {}
+    for n, (cid, iid) in enumerate(zip(cids, iids, strict=True)):
+        keys = {"conversation_id": cid, "item_id": iid}
+        if cid is None or iid is None:
+            problems.append(finding("predictions.value", "conversation_id or item_id is null", file=source,
+                                    **where(n)))
+            continue
+        if not valid[n]:
+            value = values[n].as_py()
+            problems.append(finding("predictions.range", f"rating {value!r} is not an integer 1..5",
+                                    file=source, keys=keys, value=value, expected="an integer 1..5",
+                                    row=rows[n]))
+        key = (cid, iid)
+        if key in seen:
+            first = seen[key]
+            first_at = f"row {rows[first]}" if rows[first] is not None else f"index {first}"
+            problems.append(finding("predictions.duplicate",
+                                    f"conversation {cid}, item {iid} is predicted twice (first at {first_at})",
+                                    file=source, keys=keys, row=rows[n]))
+            continue
+        seen[key] = n
+        if key not in truth_keys:
+            extra.setdefault(cid, []).append(iid)
+    for cid in sorted(extra):
+        if cid in conversations:
+            message = (f"{_items(extra[cid])} of conversation {cid}: no Seeker rating (not in the "
+                       "conversation's catalogue)")
+        else:
+            message = f"conversation {cid} is not in the dataset ({len(extra[cid])} predictions)"
+        problems.append(finding("predictions.extra", message, file=source, keys={"conversation_id": cid},
+                                value=sorted(extra[cid])[:50]))
+    if not allow_missing:
+        covered = set(seen) | (rejected or set())
+        missing: dict[int, list[int]] = {}
+        for key in sorted(truth_keys - covered):
+            missing.setdefault(key[0], []).append(key[1])
+        for cid in sorted(missing):
+            problems.append(finding(
+                "predictions.missing",
+                f"no prediction for {_items(missing[cid])} of conversation {cid}",
+                file=source, keys={"conversation_id": cid}, value=missing[cid][:50]))
+    return problems
+
+
+def read_predictions(path: Path, tables: dict[str, pa.Table]) -> pa.Table:
+    """A predictions file (CSV or Parquet; long or wide layout) as a long table.
+
+    Columns: conversation_id, item_id, rating, source_row (CSV line number or 1-based Parquet record).
+    Raises :class:`PredictionsInvalid` listing every layout, value, range, duplicate and extra-cell problem
+    (missing cells are :func:`evaluate`'s business, since ``--allow-missing`` accepts them).
+    """
+    parsed = parse_predictions(path)
+    table = parsed.table()
+    problems = parsed.problems + check_predictions(tables, table, allow_missing=True, source=parsed.source)
+    if problems:
+        raise PredictionsInvalid(problems, parsed.source)
+    return table
+
+
+def render_problems(error: PredictionsInvalid, limit: int = 25) -> str:
+    """A short listing of the problems of a predictions file (grouped counts, then the first ``limit``)."""
+    counts = Counter(f.code for f in error.findings)
+    summary = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
+    lines = [f"{error.source}: the predictions cannot be scored ({summary}):"]
+    for item in error.findings[:limit]:
+        location = item.location
+        lines.append(f"  {item.code}  {location + ': ' if location else ''}{item.message}")
+    if len(error.findings) > limit:
+        lines.append(f"  … and {len(error.findings) - limit} more (use --format json for the full list)")
+    if counts.get("predictions.missing"):
+        lines.append("hint: --allow-missing scores the predicted cells only and reports the coverage")
+    return "\n".join(lines)
+
+
+def problems_json(error: PredictionsInvalid) -> str:
+    """The problems of a predictions file as a JSON document (for ``--format json``)."""
+    return json.dumps({"format_version": PROBLEMS_FORMAT_VERSION, "valid": False, "source": error.source,
+                       "problems": [f.to_dict() for f in error.findings]}, indent=2, ensure_ascii=False) + "\n"

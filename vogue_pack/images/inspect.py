@@ -1,0 +1,713 @@
+"""Decode, inspect and hash images: integrity findings, image facts, content-addressed cache, parallel.
+
+Every image is read once. Its SHA-256 keys a cache entry that holds everything learnt from decoding
+(format, size, mode, perceptual hashes, decode problems), so re-validating an unchanged tree reads and
+hashes the bytes but decodes nothing. Work is spread over a process pool; every result depends on the
+file alone, so the output never depends on ``jobs`` or on input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import struct
+import sys
+import time
+import warnings
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from vogue_pack.raw.model import TABLES
+from vogue_pack.report.findings import Finding, finding
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+
+ALGORITHMS = ("phash", "dhash", "whash", "ahash")
+
+# The near-duplicate threshold (Hamming distance, bits of a 64-bit hash). Chosen from the threshold
+# sweep in docs/dedup.md (`python benchmarks/images_evaluate.py`).
+DEFAULT_THRESHOLD = 10
+
+# Pillow's decompression-bomb limit, set explicitly for every decode. VOGUE images have sides of
+# 300..1,600 px (2.6 million pixels at most); 40 million pixels (about 6,300 x 6,300) leaves ample room.
+# Above it Pillow warns and above twice it raises: both become an image.bomb finding.
+MAX_IMAGE_PIXELS = 40_000_000
+MIN_SIDE, MAX_SIDE = 16, 10_000
+ALLOWED_MODES = frozenset({"RGB", "RGBA", "L", "LA", "P", "PA"})
+
+# Up to this many images are decoded in the calling process: a pool costs about 0.4 s to start and an
+# 800x1000 PNG about 15 ms to decode, so two workers only pay off beyond about a hundred images.
+IN_PROCESS_MAX = 96
+
+# Bump when anything that changes cached facts changes (hash code, checks, limits).
+CACHE_FORMAT = "3"
+
+# Magic bytes -> format name (Pillow's names).
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "PNG"),
+    (b"\xff\xd8\xff", 0, "JPEG"),
+    (b"GIF87a", 0, "GIF"),
+    (b"GIF89a", 0, "GIF"),
+    (b"WEBP", 8, "WEBP"),  # after b"RIFF" + 4-byte size
+    (b"BM", 0, "BMP"),
+    (b"II*\x00", 0, "TIFF"),
+    (b"MM\x00*", 0, "TIFF"),
+)
+EXTENSION_FORMATS = {
+    ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".gif": "GIF",
+    ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF",
+}
+
+# What a corrupt file can make Pillow raise while opening or decoding it (Pillow wraps most decoder
+# errors in OSError; broken PNG chunks raise SyntaxError; bad headers struct/zlib/value errors).
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError, TypeError,
+    KeyError,
+)
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """How images are inspected, hashed and compared (shared by inspect_images and find_duplicates)."""
+
+    algorithm: str = "phash"
+    hash_size: int = 8
+    threshold: int = DEFAULT_THRESHOLD
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    accept_file: Path | None = None
+    progress: bool = False
+
+
+@dataclass
+class InspectStats:
+    """Counters of one inspect_images run (filled in when passed in; used by tests and the CLI)."""
+
+    images: int = 0
+    decoded: int = 0
+    cache_hits: int = 0
+    cache_writes_failed: int = 0
+    seconds: float = 0.0
+    jobs: int = 1
+
+
+@dataclass
+class _Result:
+    """What one worker learns about one file (picklable, JSON-able)."""
+
+    index: int
+    sha256: str | None = None
+    size: int | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    mode: str | None = None
+    hash: str | None = None
+    hash_mirror: str | None = None
+    colour: str | None = None
+    problems: list[list[Any]] = field(default_factory=list)  # [code, message, value, expected]
+    decoded: bool = False
+    cache_hit: bool = False
+    cache_write_failed: bool = False
+    pending: bool = False  # a cache miss not decoded yet
+
+
+def validate_options(options: ImageOptions) -> None:
+    """Refuse options the hashing code cannot honour (a UsageError, exit 2)."""
+    from vogue_pack.errors import UsageError
+
+    if options.algorithm not in ALGORITHMS:
+        choices = ", ".join(ALGORITHMS)
+        raise UsageError(f"unknown hash algorithm {options.algorithm!r}; choose one of {choices}")
+    if not 2 <= options.hash_size <= 64:
+        raise UsageError(f"--hash-size must be between 2 and 64, not {options.hash_size}")
+    if options.algorithm == "whash" and options.hash_size & (options.hash_size - 1):
+        raise UsageError(f"whash needs a power-of-two --hash-size, not {options.hash_size}")
+    if options.threshold < 0:
+        raise UsageError(f"--threshold must be >= 0, not {options.threshold}")
+    if options.jobs is not None and options.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, not {options.jobs}")
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache folder of vogue-pack's image facts."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("vogue-pack", appauthor=False)) / "images"
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format named by the magic bytes at the start of a file, or None."""
+    for magic, offset, name in _MAGIC:
+        if head[offset:offset + len(magic)] == magic and (name != "WEBP" or head[:4] == b"RIFF"):
+            return name
+    return None
+
+
+def inspect_images(
+    entries: list[tuple[int, str, Path]],
+    options: ImageOptions,
+    *,
+    stats: InspectStats | None = None,
+) -> tuple[pa.Table, list[Finding]]:
+    """Check and hash every image; return the ``images`` table (sorted by item_id) and findings.
+
+    ``entries`` are ``(item_id, path relative to the raw root, absolute path)``. Facts are null where
+    unknown; ``ok`` is False when any integrity check failed. Findings carry ``file`` (the relative
+    path) and ``keys={"item_id": id}``.
+    """
+    validate_options(options)
+    started = time.perf_counter()
+    ordered = sorted(entries, key=lambda e: (e[0], e[1]))
+    cache_dir = _cache_dir(options)
+    cache = str(cache_dir) if cache_dir else None
+    tasks = [(i, str(abs_path), options.algorithm, options.hash_size, cache, False)
+             for i, (_, _, abs_path) in enumerate(ordered)]
+    # First read and fingerprint every file and look it up in the cache (threads: hashlib and file
+    # reads release the GIL); then decode only the misses, in a process pool when there are many.
+    results = _lookup_all(tasks, _effective_jobs(options.jobs, 1_000_000))
+    misses = [(*task[:5], True) for task, res in zip(tasks, results, strict=True) if res.pending]
+    jobs = _effective_jobs(options.jobs, len(misses))
+    for res in _run(misses, jobs, options.progress):
+        results[res.index] = res
+
+    columns: dict[str, list[Any]] = {c: [] for c in TABLES["images"].column_names}
+    found: list[Finding] = []
+    for (item_id, rel, abs_path), res in zip(ordered, results, strict=True):
+        problems = list(res.problems)
+        expected = EXTENSION_FORMATS.get(abs_path.suffix.lower())
+        if res.size and expected is not None:
+            if res.format is None and not any(p[0] == "image.signature" for p in problems):
+                # Unknown magic bytes: one finding (the decode failure it causes says nothing more).
+                problems = [p for p in problems if p[0] != "image.decode"]
+                problems.insert(0, ["image.signature",
+                                    f"the bytes are not a {expected} image (unknown magic bytes)",
+                                    None, expected])
+            elif res.format is not None and res.format != expected:
+                problems.insert(0, ["image.signature",
+                                    f"the file is named {abs_path.suffix} but its bytes are {res.format}",
+                                    res.format, expected])
+        for code, message, value, exp in problems:
+            found.append(finding(code, message, file=rel, keys={"item_id": item_id},
+                                 value=value, expected=exp))
+        row = {
+            "item_id": item_id, "path": rel, "sha256": res.sha256, "bytes": res.size,
+            "format": res.format, "width": res.width, "height": res.height, "mode": res.mode,
+            "hash_algorithm": options.algorithm if res.hash is not None else None,
+            "hash": res.hash, "hash_mirror": res.hash_mirror, "ok": not problems,
+        }
+        for name, value in row.items():
+            columns[name].append(value)
+        if res.colour is not None and res.sha256 is not None:
+            _remember_colour(res.sha256, options, res.colour)
+
+    if stats is not None:
+        stats.images = len(results)
+        stats.decoded = sum(r.decoded for r in results)
+        stats.cache_hits = sum(r.cache_hit for r in results)
+        stats.cache_writes_failed = sum(r.cache_write_failed for r in results)
+        stats.jobs = jobs
+        stats.seconds = time.perf_counter() - started
+    schema = TABLES["images"].schema
+    table = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
+    return table, found
+
+
+# --- finding the images of a folder (vogue-pack dedupe) ---------------------------------------------
+
+_ITEM_NAME = re.compile(r"^item_(\d+)\.[A-Za-z]+$")
+
+
+@dataclass(frozen=True)
+class ImageFolder:
+    """The images found under a path given to ``vogue-pack dedupe``."""
+
+    root: Path  # paths are relative to this folder
+    kind: str  # "raw" (a raw tree's metadata/ folder) or "folder"
+    entries: list[tuple[int, str, Path]]
+    ids_from_names: bool  # item ids are the N of item_N names (else 1..n over sorted paths)
+    findings: list[Finding]
+
+
+def collect_images(path: Path) -> ImageFolder:
+    """The images to deduplicate under ``path``: a raw tree's metadata/ folder or any folder of images.
+
+    A raw tree is recognised by ``path/data/metadata`` or ``path/metadata``; then only its
+    ``item_{id}.png`` files count and ids come from the names. Any other folder is walked recursively
+    (hidden entries skipped, links never followed but reported) for files with an image extension; when
+    every name is ``item_{id}.<ext>`` with distinct ids those ids are used, otherwise items are numbered
+    1..n in the order of their sorted relative paths.
+    """
+    from vogue_pack.errors import UsageError
+
+    path = Path(path)
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a folder (give a raw tree or a folder of images)")
+    root, kind = path, "folder"
+    for candidate in (path / "data", path):
+        metadata = candidate / "metadata"
+        if metadata.is_dir() and not metadata.is_symlink() and not candidate.is_symlink():
+            root, kind = candidate, "raw"
+            break
+    found: list[Finding] = []
+    files: list[str] = []
+    walk_from = root / "metadata" if kind == "raw" else root
+    prefix = "metadata/" if kind == "raw" else ""
+    for folder, dirs, names in os.walk(walk_from):
+        rel_folder = Path(folder).relative_to(walk_from).as_posix()
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        for name in sorted(dirs):
+            if os.path.islink(os.path.join(folder, name)):
+                found.append(finding("tree.symlink", f"{prefix}{rel_folder}{name}: symbolic link not followed",
+                                     file=f"{prefix}{rel_folder}{name}"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and kind == "folder")
+        for name in sorted(names):
+            rel = f"{prefix}{rel_folder}{name}"
+            if name.startswith(".") or Path(name).suffix.lower() not in EXTENSION_FORMATS:
+                continue
+            if kind == "raw" and not re.fullmatch(r"item_\d+\.png", name):
+                continue
+            if os.path.islink(os.path.join(folder, name)):
+                found.append(finding("tree.symlink", f"{rel}: symbolic link not followed", file=rel))
+                continue
+            files.append(rel)
+    files.sort()
+    ids = [_ITEM_NAME.match(Path(rel).name) for rel in files]
+    numbers = [int(m.group(1)) if m else None for m in ids]
+    from_names = all(n is not None for n in numbers) and len(set(numbers)) == len(numbers)
+    entries = [(number if from_names and number is not None else k + 1, rel, root / rel)
+               for k, (number, rel) in enumerate(zip(numbers, files, strict=True))]
+    return ImageFolder(root=root, kind=kind, entries=entries, ids_from_names=from_names, findings=found)
+
+
+# --- colour signatures: the second, independent signal used by vogue_pack.images.dedup ---------------------
+
+_COLOUR_MEMO: dict[tuple[str, str, int], str] = {}
+_COLOUR_MEMO_MAX = 2_000_000
+
+
+def _remember_colour(sha256: str, options: ImageOptions, colour: str) -> None:
+    if len(_COLOUR_MEMO) < _COLOUR_MEMO_MAX:
+        _COLOUR_MEMO[(sha256, options.algorithm, options.hash_size)] = colour
+
+
+def colour_signature(sha256: str, options: ImageOptions) -> str | None:
+    """The colour signature of the image with this SHA-256 (memo of this process, then the cache)."""
+    memo = _COLOUR_MEMO.get((sha256, options.algorithm, options.hash_size))
+    if memo is not None:
+        return memo
+    cache_dir = _cache_dir(options)
+    if cache_dir is None:
+        return None
+    entry = _cache_read(_cache_path(str(cache_dir), sha256, options.algorithm, options.hash_size))
+    return entry.get("colour") if entry else None
+
+
+# --- the pool -----------------------------------------------------------------------------------------
+
+def _cache_dir(options: ImageOptions) -> Path | None:
+    if not options.use_cache:
+        return None
+    return Path(options.cache_dir) if options.cache_dir is not None else default_cache_dir()
+
+
+def _effective_jobs(jobs: int | None, n_tasks: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    wanted = cores if jobs is None else jobs
+    if n_tasks < IN_PROCESS_MAX:
+        return 1
+    return max(1, min(wanted, n_tasks))
+
+
+Task = tuple[int, str, str, int, str | None, bool]  # index, path, algorithm, size, cache dir, decode
+
+
+def _lookup_all(tasks: list[Task], jobs: int) -> list[_Result]:
+    if jobs == 1 or len(tasks) < IN_PROCESS_MAX:
+        return [inspect_file(task) for task in tasks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(inspect_file, tasks))
+
+
+def _run(tasks: list[Task], jobs: int, progress: bool) -> Iterator[_Result]:
+    bar = _Progress(len(tasks), enabled=progress)
+    try:
+        if jobs == 1:
+            for task in tasks:
+                res = inspect_file(task)
+                bar.advance()
+                yield res
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork on Linux: the fastest start, and no `if __name__ == "__main__"` guard needed in the
+        # caller's script. The children only run Pillow, numpy and hashlib, never Arrow or DuckDB, so
+        # locks those libraries' threads might hold at fork time are never touched. Elsewhere (macOS,
+        # where fork is unsafe; Windows) a forkserver or spawn start.
+        methods = multiprocessing.get_all_start_methods()
+        if sys.platform.startswith("linux") and "fork" in methods:
+            method = "fork"
+        else:
+            method = "forkserver" if "forkserver" in methods else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["vogue_pack.images.inspect", "PIL.Image", "PIL.PngImagePlugin",
+                                            "PIL.JpegImagePlugin"])
+        chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for res in pool.map(inspect_file, tasks, chunksize=chunksize):
+                bar.advance()
+                yield res
+    finally:
+        bar.close()
+
+
+class _Progress:
+    """A rich progress bar on stderr, shown only on a terminal and only after the first second."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def advance(self) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        if self.bar is None and time.perf_counter() - self.started > 1.0:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("images", total=self.total, completed=self.done)
+        elif self.bar is not None:
+            self.bar.update(self.task, completed=self.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# --- one file -----------------------------------------------------------------------------------------
+
+def inspect_file(task: Task) -> _Result:
+    """Read, fingerprint and (unless cached) decode and hash one file. Runs in a pool worker.
+
+    With ``decode`` False a cache miss is returned ``pending`` instead of being decoded.
+    """
+    index, path, algorithm, hash_size, cache_dir, decode = task
+    res = _Result(index=index)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        res.problems.append(["tree.unreadable", f"cannot read the file: {exc.strerror or exc}", None, None])
+        return res
+    res.size = len(data)
+    if not data:
+        res.problems.append(["image.empty", "the image file has zero bytes", 0, "> 0 bytes"])
+        return res
+    res.sha256 = hashlib.sha256(data).hexdigest()
+    entry_path = _cache_path(cache_dir, res.sha256, algorithm, hash_size) if cache_dir else None
+    if entry_path is not None:
+        entry = _cache_read(entry_path)
+        if entry is not None:
+            _apply_entry(res, entry)
+            res.cache_hit = True
+            return res
+    if not decode:
+        res.pending = True
+        return res
+    facts = decode_and_hash(data, algorithm, hash_size)
+    _apply_entry(res, facts)
+    res.decoded = True
+    if entry_path is not None:
+        try:
+            _cache_write(entry_path, facts)
+        except OSError:
+            res.cache_write_failed = True
+    return res
+
+
+def _apply_entry(res: _Result, entry: dict[str, Any]) -> None:
+    res.format = entry.get("format")
+    res.width = entry.get("width")
+    res.height = entry.get("height")
+    res.mode = entry.get("mode")
+    res.hash = entry.get("hash")
+    res.hash_mirror = entry.get("hash_mirror")
+    res.colour = entry.get("colour")
+    res.problems.extend([list(p) for p in entry.get("problems", [])])
+
+
+@contextmanager
+def _pillow_limits() -> Iterator[None]:
+    """Pillow's bomb limit set explicitly, truncated images refused, bomb warnings raised as errors."""
+    from PIL import Image, ImageFile
+
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def decode_and_hash(data: bytes, algorithm: str, hash_size: int) -> dict[str, Any]:
+    """Everything the bytes of one image say: facts, hashes and content problems (a cache entry)."""
+    from PIL import Image
+
+    facts: dict[str, Any] = {"problems": []}
+    problems: list[list[Any]] = facts["problems"]
+    facts["format"] = sniff_format(data[:16])
+    with _pillow_limits():
+        try:
+            with Image.open(io.BytesIO(data), formats=list(set(EXTENSION_FORMATS.values()))) as probe:
+                facts["format"] = probe.format
+                facts["width"], facts["height"] = probe.size
+                facts["mode"] = probe.mode
+                probe.verify()  # chunk CRCs and structure (PNG), without decoding pixels
+            image = Image.open(io.BytesIO(data))
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1:
+                problems.append(["image.animated", f"the image has {frames} frames", frames, 1])
+            mode = image.mode
+            width, height = image.size
+            if mode not in ALLOWED_MODES:
+                problems.append(["image.mode", f"unsupported mode {mode} (expected 8-bit RGB(A), L(A) or P)",
+                                 mode, sorted(ALLOWED_MODES)])
+            if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
+                problems.append(["image.size", f"implausible size {width}x{height} px",
+                                 [width, height], f"sides {MIN_SIDE}..{MAX_SIDE} px"])
+            grey, facts["colour"] = _reduce(image, algorithm, hash_size)  # the full decode (draft for JPEG)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            problems.append(["image.bomb", f"refused as a decompression bomb ({exc})",
+                             facts.get("width") and [facts["width"], facts["height"]],
+                             f"<= {MAX_IMAGE_PIXELS} pixels"])
+            return facts
+        except _DECODE_ERRORS as exc:
+            problems.append(["image.decode", f"does not decode fully: {_describe(exc)}", None, None])
+            return facts
+    facts["hash"], facts["hash_mirror"] = hash_pair(grey, algorithm, hash_size)
+    return facts
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 160 else text[:160] + "…"
+
+
+# --- hashing ------------------------------------------------------------------------------------------
+
+def _flatten(image: PILImage.Image) -> PILImage.Image:
+    """Alpha composited onto white, so a cut-out PNG and its JPEG on white hash alike."""
+    from PIL import Image
+
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image
+
+
+def hash_input_size(algorithm: str, hash_size: int, size: tuple[int, int]) -> tuple[int, int]:
+    """The (width, height) the greyscale image is resized to before hashing (as imagehash does)."""
+    if algorithm == "phash":
+        return hash_size * 4, hash_size * 4
+    if algorithm == "dhash":
+        return hash_size + 1, hash_size
+    if algorithm == "ahash":
+        return hash_size, hash_size
+    natural = 2 ** int(np.log2(min(size)))
+    scale = max(natural, hash_size)
+    return scale, scale
+
+
+# Before the hash's LANCZOS resize, large images are box-reduced by an integer factor to no less than
+# this many pixels on the short side (Pillow's Image.reduce: a few ms instead of a LANCZOS pass over the
+# full image). Hashes then differ from imagehash's on the full image by a few bits at most
+# (docs/dedup.md); images up to twice this size are hashed exactly as imagehash does.
+PRE_REDUCE_MIN_SIDE = 128
+
+
+def _reduce(image: PILImage.Image, algorithm: str, hash_size: int) -> tuple[np.ndarray, str]:
+    """Fully decode ``image``; return the greyscale pixels the hash is computed from and the colour grid.
+
+    JPEG is decoded with ``Image.draft`` (DCT-domain scaling) at no less than the hash's input size,
+    several times faster than a full decode; the whole stream is still decoded, so truncation is still
+    detected. Alpha is flattened onto white first.
+    """
+    from PIL import Image
+
+    target = hash_input_size(algorithm, hash_size, image.size)
+    if image.format == "JPEG":
+        # Keep colour (the colour grid needs it); greyscale JPEGs stay greyscale.
+        image.draft("L" if image.mode == "L" else "RGB", target)
+    image.load()  # decode every byte: a truncated file raises here
+    flat = _flatten(image)
+    factor = min(flat.size) // PRE_REDUCE_MIN_SIDE
+    if algorithm != "whash" and factor >= 2:  # whash's input size follows the image size: keep it
+        flat = flat.reduce(factor)
+    small = flat.convert("L").resize(target, Image.Resampling.LANCZOS)
+    return np.asarray(small, dtype=np.uint8), _colour_grid(flat)
+
+
+def _dct_matrix(n: int, k: int) -> np.ndarray:
+    """The first ``k`` rows of the unnormalised DCT-II matrix of size ``n`` (scipy.fftpack.dct's type 2)."""
+    rows = np.arange(k)[:, None]
+    cols = np.arange(n)[None, :]
+    return 2.0 * np.cos(np.pi * rows * (2 * cols + 1) / (2 * n))
+
+
+_DCT_CACHE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def phash_bits(pixels: np.ndarray, hash_size: int) -> np.ndarray:
+    """pHash bits of an already resized greyscale array; bit-identical to ``imagehash.phash``.
+
+    imagehash runs scipy's full 2-D DCT and keeps the top-left ``hash_size`` square; only those
+    coefficients are computed here, as ``D @ X @ D.T`` with the ``hash_size x 4*hash_size`` DCT matrix.
+    """
+    n = pixels.shape[0]
+    matrix = _DCT_CACHE.get((n, hash_size))
+    if matrix is None:
+        matrix = _DCT_CACHE.setdefault((n, hash_size), _dct_matrix(n, hash_size))
+    low = matrix @ pixels.astype(np.float64) @ matrix.T
+    return low > np.median(low)
+
+
+def _bits(pixels: np.ndarray, algorithm: str, hash_size: int) -> np.ndarray:
+    if algorithm == "phash":
+        return phash_bits(pixels, hash_size)
+    if algorithm == "ahash":
+        return pixels > pixels.mean()
+    if algorithm == "dhash":
+        return pixels[:, 1:] > pixels[:, :-1]
+    import imagehash
+    from PIL import Image
+
+    scale = pixels.shape[0]
+    return np.asarray(imagehash.whash(Image.fromarray(pixels), hash_size=hash_size, image_scale=scale).hash)
+
+
+def bits_to_hex(bits: np.ndarray) -> str:
+    """Hex of a boolean array, first bit most significant: the same text as ``str(imagehash.ImageHash)``."""
+    flat = np.asarray(bits, dtype=bool).ravel()
+    width = (flat.size + 3) // 4
+    value = int("".join("1" if b else "0" for b in flat), 2)
+    return f"{value:0{width}x}"
+
+
+def hash_pair(pixels: np.ndarray, algorithm: str, hash_size: int) -> tuple[str, str]:
+    """The hash of the reduced image and of its horizontal mirror (to catch flipped copies)."""
+    direct = _bits(pixels, algorithm, hash_size)
+    mirrored = _bits(np.ascontiguousarray(pixels[:, ::-1]), algorithm, hash_size)
+    return bits_to_hex(direct), bits_to_hex(mirrored)
+
+
+def _colour_grid(flat: PILImage.Image) -> str:
+    """A 4x4 grid of mean RGB colours (48 bytes, hex) of a flattened image: pHash sees only luminance."""
+    from PIL import Image
+
+    rgb = flat.convert("RGB")
+    if max(rgb.size) > 64:  # a box filter to about 64 px first: cheap at any size
+        rgb = rgb.reduce(max(1, max(rgb.size) // 64))
+    grid = np.asarray(rgb.resize((4, 4), Image.Resampling.BOX), dtype=np.uint8)
+    return grid.tobytes().hex()
+
+
+# --- the cache ----------------------------------------------------------------------------------------
+
+_VERSION_TAG: str | None = None
+
+
+def version_tag() -> str:
+    """Short digest of everything that can change a cache entry: our format, Pillow, numpy, limits."""
+    global _VERSION_TAG
+    if _VERSION_TAG is None:
+        import PIL
+
+        parts = [CACHE_FORMAT, PIL.__version__, np.__version__, str(MAX_IMAGE_PIXELS),
+                 str(MIN_SIDE), str(MAX_SIDE)]
+        try:
+            import importlib.metadata as md
+
+            parts.append(md.version("ImageHash"))  # whash delegates to imagehash + PyWavelets
+        except md.PackageNotFoundError:
+            parts.append("-")
+        _VERSION_TAG = hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+    return _VERSION_TAG
+
+
+def _cache_path(cache_dir: str, sha256: str, algorithm: str, hash_size: int) -> Path:
+    """One small JSON file per key: ``<dir>/<sha[:2]>/<sha256>-<algorithm><size>-<versions>.json``."""
+    return Path(cache_dir) / sha256[:2] / f"{sha256}-{algorithm}{hash_size}-{version_tag()}.json"
+
+
+def _cache_read(path: Path) -> dict[str, Any] | None:
+    """A cache entry, or None when absent, unreadable or corrupt (then it is recomputed)."""
+    try:
+        entry = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return entry if _valid_entry(entry) else None
+
+
+def _valid_entry(entry: Any) -> bool:
+    """A cache entry of the current format whose every field has the type a fresh one would have."""
+    from vogue_pack.report.findings import PY_CODES
+
+    if not isinstance(entry, dict) or entry.get("cache_format") != CACHE_FORMAT:
+        return False
+    for key in ("format", "mode"):
+        if not isinstance(entry.get(key), str | None):
+            return False
+    for key in ("width", "height"):
+        value = entry.get(key)
+        if value is not None and (type(value) is not int or not 0 <= value < 2**31):
+            return False
+    for key in ("hash", "hash_mirror", "colour"):
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, str) and value and _is_hex(value)):
+            return False
+    if (entry.get("hash") is None) != (entry.get("hash_mirror") is None):
+        return False
+    if entry.get("colour") is not None and len(entry["colour"]) != 96:
+        return False
+    problems = entry.get("problems")
+    return isinstance(problems, list) and all(
+        isinstance(p, list) and len(p) == 4 and p[0] in PY_CODES and isinstance(p[1], str) for p in problems)
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
+
+
+def _cache_write(path: Path, facts: dict[str, Any]) -> None:
+    from vogue_pack.fsutil import atomic_write_bytes
+
+    entry = {"cache_format": CACHE_FORMAT, **facts}
+    atomic_write_bytes(path, json.dumps(entry, sort_keys=True, separators=(",", ":")).encode())

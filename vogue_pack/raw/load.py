@@ -1,0 +1,785 @@
+"""Parse every raw file once into the tidy Arrow tables of the data model, with per-file findings.
+
+Each loader reads its file(s), runs the file's declarative schema (schemas/), applies the per-file
+rules JSON Schema and pandera cannot express (file-name agreement, turn numbering, list literals
+equal to their columns, style-vibe parsing...), and appends rows to columnar buffers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from vogue_pack.raw.fileschemas import CsvRows, JsonSchema, check_csv, json_schema, tag_codes, tag_placeholder
+from vogue_pack.raw.model import TABLES, table_from_columns
+from vogue_pack.raw.reader import FAILED, parse_int_list, parse_json, read_csv, read_text
+from vogue_pack.raw.tree import REQUIRED_FILES, RawFile, RawTree
+from vogue_pack.report.findings import Finding, finding
+
+STYLE_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("Chic", "Elegant, polished, often minimalist"),
+    ("Preppy", "Clean-cut, collegiate, often includes polos, blazers"),
+    ("Streetwear", "Trend-driven, urban, sneakers, oversized fits"),
+    ("Casual", "Everyday wear, laid-back, basic staples"),
+    ("Sporty / Athleisure", "Athletic-inspired, leggings, sneakers"),
+    ("Minimalist", "Simple cuts, neutral tones, low ornamentation"),
+    ("Vintage", "Retro aesthetics, often 70s-90s inspired"),
+    ("Grunge", "Dark tones, distressed fabrics, layered"),
+    ("Classic", "Timeless cuts and colors, traditional"),
+    ("Goth", "Dark, dramatic, black-heavy ensembles"),
+    ("Y2K", "2000s nostalgia, playful, low-rise, shiny materials"),
+    ("E-girl / E-boy", "Online-influenced, alt fashion, anime"),
+    ("High Concept", "Fashion-forward, unconventional, runway-inspired pieces"),
+    ("Business Casual", "Office-appropriate, structured but not formal"),
+    ("Luxury", "Designer-driven, high-end textures and brands"),
+    ("Cozy / Loungewear", "Comfortable, soft fabrics, homey feel"),
+    ("Techwear", "Futuristic, utilitarian, function-oriented"),
+)
+PURCHASE_FREQUENCIES = ("Weekly", "Biweekly", "Monthly", "Quarterly", "Yearly")
+MONTHLY_SPEND = ("< $50", "$50 - $100", "$101 - $200", "$201 - $300", "$301 - $400", "$401 - $500", "> $500")
+IMPORTANCE_COLUMNS = ("comfort", "style", "practicality", "trends", "brand", "self_expression",
+                      "sustainability", "price", "color_importance")
+PROFILE_HEADER = ("participant_id", "style_preferences", "style_vibes", *IMPORTANCE_COLUMNS, "importance_vec",
+                  "purchase_frequency", "monthly_spend", "best_colors", "clothing_feel")
+LIKERT_STATEMENTS = (
+    "The Assistant's selection of items was good.",
+    "The Assistant's selection of items was well justified.",
+    "I would actually purchase the item(s) I chose.",
+    "I felt in control of the conversation.",
+    "The Assistant's recommendations were helpful.",
+)
+RATING_PREFIX = ("role", "participant_id", "conversation_id", "catalogue", "scenario")
+RATING_SUFFIX = {"seeker": tuple(f"likert_{k}" for k in range(1, 6)), "assistant": ("assistant_interpretation",)}
+TRANSCRIPT_TABLES = ("conversations", "turns", "utterances")
+PARALLEL_TRANSCRIPTS = 4000  # below this many files a process pool costs more than it saves
+ROLE_OF_FILE = {"seeker": "Seeker", "assistant": "Assistant"}
+
+_TRANSCRIPT_NAME = re.compile(r"^c(\d{1,9})_([a-z])_(\d{1,9})\.json$")
+# at most 9 digits: ids are stored in 32-bit columns (longer ones are unexpected columns)
+_ITEM_COLUMN = re.compile(r"^item_(\d{1,9})$")
+_PROFILE_ITEM_COLUMN = re.compile(r"^item_(\d{1,9})(_duplicate)?$")
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})
+
+
+@dataclass
+class Loaded:
+    """The tidy tables that could be built, why the others could not, and the per-file findings."""
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def load(tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> Loaded:
+    """Parse every file of ``tree`` once into the model's tables.
+
+    ``progress(stage, done, total)`` is called as transcripts are read (the bulk of a large tree).
+    """
+    loader = _Loader(tree, progress)
+    loader.run()
+    return loader.out
+
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _strict_int(value: Any) -> int | None:
+    """An int (not bool, not float) that fits the model's 32-bit id columns; None otherwise (the JSON
+    Schema reports the value)."""
+    return value if type(value) is int and _INT32_MIN <= value <= _INT32_MAX else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _seconds(stamp: Any) -> int | None:
+    if (not isinstance(stamp, str) or len(stamp) != 8 or stamp[2] != ":" or stamp[5] != ":"
+            or not (stamp[:2] + stamp[3:5] + stamp[6:]).isdigit() or not stamp.isascii()):
+        return None
+    return int(stamp[:2]) * 3600 + int(stamp[3:5]) * 60 + int(stamp[6:])
+
+
+def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
+    """Split a style_vibes cell by matching the known options (never by commas).
+
+    Returns (matched labels, unmatched free-text parts, in_survey_order).
+    """
+    normalised = text.translate(_DASHES).strip()
+    options = sorted(((f"{label} - {desc}", label) for label, desc in STYLE_OPTIONS),
+                     key=lambda o: -len(o[0]))
+    labels: list[str] = []
+    other: list[str] = []
+    pos = 0
+    while pos < len(normalised):
+        for full, label in options:
+            if normalised.startswith(full, pos) and (
+                    len(normalised) == pos + len(full) or normalised.startswith(",", pos + len(full))):
+                labels.append(label)
+                pos += len(full)
+                break
+        else:
+            # free text up to the next separator that starts a known option (or the end)
+            nxt = len(normalised)
+            for full, _ in options:
+                at = normalised.find(", " + full, pos)
+                if at != -1 and at < nxt:
+                    nxt = at
+            fragment = normalised[pos:nxt].strip()
+            if fragment:
+                other.append(fragment)
+            pos = nxt
+        while pos < len(normalised) and normalised[pos] in ", ":
+            pos += 1
+    order = [label for label, _ in STYLE_OPTIONS]
+    positions = [order.index(label) for label in labels]
+    return labels, other, positions == sorted(positions)
+
+
+class _Loader:
+    def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> None:
+        self.tree = tree
+        self.progress = progress
+        self.out = Loaded()
+        self.f = self.out.findings
+        self.cols: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in TABLES}
+        self.catalogue_items: dict[str, list[int]] | None = None
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def add(self, table: str, **values: Any) -> None:
+        buffer = self.cols[table]
+        for key, value in values.items():
+            buffer[key].append(value)
+
+    def finish(self, table: str) -> None:
+        self.out.tables[table] = _build_table(table, self.cols[table])
+
+    def unavailable(self, table: str, why: str) -> None:
+        self.out.unavailable[table] = why
+
+    def required_text(self, kind: str) -> tuple[str | None, str]:
+        rel = REQUIRED_FILES[kind]
+        entry = self.tree.one(kind)
+        if entry is None:
+            return None, rel
+        return read_text(self.tree, entry, self.f), rel
+
+    def checked_json(self, text: str | None, rel: str, schema: JsonSchema) -> Any:
+        """Parse ``text`` strictly and check it against ``schema``; FAILED when unreadable or not JSON."""
+        if text is None:
+            return FAILED
+        doc = parse_json(text, rel, self.f)
+        if doc is not FAILED:
+            self.f.extend(schema.check(doc, rel))
+        return doc
+
+    def required_csv(self, kind: str) -> tuple[CsvRows | None, str]:
+        text, rel = self.required_text(kind)
+        if text is None:
+            return None, rel
+        return read_csv(text, rel, self.f), rel
+
+    def check_list_literal(self, rel: str, line: int, column: str, raw: str | None, parsed: list[int] | None,
+                           cells: list[Any], what: str, keys: dict[str, Any]) -> None:
+        """A list-literal cell must parse and equal, in order, the cells it summarises."""
+        if raw is None:
+            return
+        if parsed is None:
+            self.f.append(finding("csv.list-literal", f"{column} is not a list literal of integers", file=rel,
+                                  row=line, column=column, value=raw, expected="[r1, r2, ...]", keys=keys))
+        elif all(v is not None for v in cells) and parsed != cells:
+            self.f.append(finding("csv.list-mismatch", f"{column} differs from {what} "
+                                  f"({_first_difference(parsed, cells)})", file=rel, row=line, column=column,
+                                  value=raw, expected=str(cells), keys=keys))
+
+    # --- the run ----------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.load_mapping()
+        self.load_items()
+        self.load_scenarios()
+        self.load_transcripts()
+        for role in ("seeker", "assistant"):
+            self.load_ratings(role)
+        self.load_profiles()
+        self.load_profile_ratings()
+        self.load_surveys()
+        self.derive_conversation_items()
+        self.load_files()
+
+    def load_files(self) -> None:
+        for entry in sorted(self.tree.files.values(), key=lambda e: e.path):
+            self.add("files", path=entry.path, kind=entry.kind, bytes=entry.size)
+        self.finish("files")
+
+    def load_surveys(self) -> None:
+        for kind in ("profile_survey", "item_rating_survey"):
+            self.required_text(kind)
+
+    # --- supplements/catalogue_mapping.csv --------------------------------------------------------
+    def load_mapping(self) -> None:
+        rows, rel = self.required_csv("catalogue_mapping")
+        if rows is None:
+            self.unavailable("catalogue_membership", f"{rel} is missing or unreadable")
+            return
+        if rows.header != ["id", "catalogue"]:
+            self.f.append(finding("csv.header", f"header must be exactly id,catalogue; found {','.join(rows.header)}",
+                                  file=rel, row=1, value=rows.header, expected=["id", "catalogue"]))
+            if not {"id", "catalogue"} <= set(rows.header):
+                self.unavailable("catalogue_membership", f"{rel} lacks the id or catalogue column")
+                return
+        typed, found = check_csv("catalogue_mapping", rows)
+        self.f.extend(found)
+        items_with_json = {e.item_id for e in self.tree.of_kind("item_json")}
+        blocks: dict[str, list[int]] = defaultdict(list)
+        for line, item_id, letter in zip(rows.lines, typed["id"], typed["catalogue"], strict=True):
+            if item_id is None:
+                continue
+            has_meta = item_id in items_with_json
+            self.add("catalogue_membership", item_id=item_id, catalogue=letter, has_metadata=has_meta,
+                     source_row=line)
+            if has_meta and letter:
+                blocks[letter].append(item_id)
+        self.catalogue_items = {k: sorted(v) for k, v in blocks.items()}
+        self.finish("catalogue_membership")
+
+    # --- metadata/item_{id}.json --------------------------------------------------------------------
+    def load_items(self) -> None:
+        schema = json_schema("item")
+        for entry in self.tree.of_kind("item_json"):
+            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
+            if not isinstance(doc, dict):
+                continue
+            item_id = _strict_int(doc.get("id"))
+            if item_id is None:
+                continue
+            if item_id != entry.item_id:
+                self.f.append(finding("item.filename-mismatch", f"id is {item_id} but the file is named "
+                                      f"item_{entry.item_id}.json", file=entry.path, pointer="/id",
+                                      value=item_id, expected=entry.item_id))
+            raw_rating = _str(doc.get("product_rating"))
+            rating: float | None = None
+            if raw_rating is not None:
+                try:
+                    rating = float(raw_rating)
+                except ValueError:
+                    rating = None
+                if rating is None or not 0 <= rating <= 5:
+                    self.f.append(finding("item.rating", f"product_rating {raw_rating!r} is not a number in "
+                                          "[0, 5]", file=entry.path, pointer="/product_rating",
+                                          value=raw_rating, expected="a number in [0, 5]"))
+                    rating = None
+            categories = doc.get("categories")
+            if categories == []:
+                self.f.append(finding("item.empty-categories", "categories is an empty list", file=entry.path,
+                                      pointer="/categories", keys={"item_id": item_id}))
+            detail = doc.get("product_detail")
+            self.add(
+                "items", item_id=item_id, catalogue=_str(doc.get("catalogue")),
+                categories=_str_list(categories),
+                product_name=_str(doc.get("product_name")), product_brand=_str(doc.get("product_brand")),
+                product_rating=rating, product_rating_raw=raw_rating,
+                product_description=_str_list(doc.get("product_description")),
+                about_product=_str_list(doc.get("about_product")),
+                product_detail=([{"key": str(k), "value": v} for k, v in detail.items() if isinstance(v, str)]
+                                if isinstance(detail, dict) else None),
+                reviews=_str(doc.get("reviews")), source_file=entry.path,
+            )
+        self.finish("items")
+
+    # --- conversation_trials/scenarios.json ---------------------------------------------------------
+    def load_scenarios(self) -> None:
+        text, rel = self.required_text("scenarios")
+        doc = self.checked_json(text, rel, json_schema("scenarios"))
+        if doc is FAILED:
+            self.unavailable("scenarios", f"{rel} is missing or could not be parsed")
+            return
+        if not isinstance(doc, list):
+            self.unavailable("scenarios", f"{rel} is not a JSON array")
+            return
+        seen: dict[int, int] = {}
+        for index, obj in enumerate(doc):
+            if not isinstance(obj, dict):
+                continue
+            number = _strict_int(obj.get("Scenario"))
+            body = _str(obj.get("Body"))
+            if number is None:
+                continue
+            if number in seen:
+                self.f.append(finding("scenario.duplicate", f"Scenario {number} is defined twice (also at "
+                                      f"/{seen[number]})", file=rel, pointer=f"/{index}/Scenario", value=number))
+                continue
+            seen[number] = index
+            title = description = None
+            if body is not None:
+                title_part, sep, desc_part = body.partition(": ")
+                if sep and title_part.strip() and desc_part.strip():
+                    title, description = title_part.strip(), desc_part.strip()
+                else:
+                    self.f.append(finding("scenario.body", "Body must read '<Title>: <description>'",
+                                          file=rel, pointer=f"/{index}/Body", value=body,
+                                          expected="<Title>: <description>"))
+            self.add("scenarios", scenario=number, title=title, description=description, body=body,
+                     source_pointer=f"/{index}")
+        self.finish("scenarios")
+
+    # --- transcripts ---------------------------------------------------------------------------------
+    def load_transcripts(self) -> None:
+        entries = self.tree.of_kind("transcript")
+        if not entries and (self.tree.root / "conversation_trials").is_dir():
+            self.f.append(finding("tree.missing-file", "no transcript files in conversation_trials/transcripts/",
+                                  file="conversation_trials/transcripts"))
+        jobs = min(os.cpu_count() or 1, 8)
+        stage = "reading transcripts"
+        if len(entries) < PARALLEL_TRANSCRIPTS or jobs < 2:
+            self.transcript_batch(entries, stage)
+            for table in TRANSCRIPT_TABLES:
+                self.finish(table)
+            return
+        # Large trees: parse transcripts in worker processes; each returns Arrow tables (cheap to pickle)
+        # and its findings. Chunks are concatenated in path order, so the result does not depend on jobs.
+        size = max(1, len(entries) // (jobs * 4))
+        chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
+        results = []
+        done = 0
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            jobs_in = [(self.tree.root, chunk) for chunk in chunks]
+            for chunk, result in zip(chunks, pool.map(_transcript_chunk, jobs_in), strict=True):
+                results.append(result)
+                done += len(chunk)
+                if self.progress is not None:
+                    self.progress(stage, done, len(entries))
+        for table in TRANSCRIPT_TABLES:
+            self.out.tables[table] = pa.concat_tables([r[0][table] for r in results]).combine_chunks()
+        for _, found in results:
+            self.f.extend(found)
+
+    def transcript_batch(self, entries: list[RawFile], stage: str | None = None) -> None:
+        """Parse and check transcripts into the conversations/turns/utterances buffers."""
+        schema = json_schema("transcript")
+        codes = tag_codes()
+        placeholder = tag_placeholder()
+        for done, entry in enumerate(entries):
+            if self.progress is not None and stage is not None and done % 50 == 0:
+                self.progress(stage, done, len(entries))
+            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
+            if isinstance(doc, dict):
+                self._transcript(entry.path, doc, codes, placeholder)
+        if self.progress is not None and stage is not None:
+            self.progress(stage, len(entries), len(entries))
+
+    def _int_field(self, doc: dict[str, Any], key: str, file: str) -> int | None:
+        value = doc.get(key)
+        if isinstance(value, float) and value.is_integer():
+            self.f.append(finding("json.schema", f"{key} must be an integer, found {value!r}", file=file,
+                                  pointer=f"/{key}", value=value, expected="integer"))
+        return _strict_int(value)
+
+    def _transcript(self, rel: str, doc: dict[str, Any], codes: dict[str, frozenset[str]],
+                    placeholder: str) -> None:
+        f = self.f
+        cid = self._int_field(doc, "conversation_id", rel)
+        scenario = self._int_field(doc, "scenario", rel)
+        catalogue = _str(doc.get("catalogue"))
+        name = rel.rsplit("/", 1)[-1]
+        match = _TRANSCRIPT_NAME.match(name)
+        if not match:
+            f.append(finding("transcript.filename", f"file name {name!r} is not c{{cid}}_{{cat}}_{{scen}}.json",
+                             file=rel, value=name, expected="c{cid}_{cat}_{scen}.json"))
+        else:
+            for key, actual, from_name in (("conversation_id", cid, int(match.group(1))),
+                                           ("catalogue", catalogue, match.group(2)),
+                                           ("scenario", scenario, int(match.group(3)))):
+                if actual is not None and actual != from_name:
+                    f.append(finding("transcript.filename-mismatch", f"{key} is {actual!r} but the file name "
+                                     f"says {from_name!r}", file=rel, pointer=f"/{key}", value=actual,
+                                     expected=from_name))
+        if cid is None:
+            return
+        session = _str(doc.get("session_code"))
+        if session and catalogue and re.fullmatch(r"[a-z](000|001|010|011|100)", session) \
+                and session[0] != catalogue:
+            f.append(finding("transcript.session-code", f"session_code {session!r} does not start with the "
+                             f"catalogue letter {catalogue!r}", file=rel, pointer="/session_code",
+                             value=session, expected=f"{catalogue}000|001|010|011|100"))
+        mentioned = _int_list(doc.get("mentioned_items"))
+        gt = _int_list(doc.get("gt_items"))
+        if mentioned:
+            for i in range(1, len(mentioned)):
+                if mentioned[i] <= mentioned[i - 1]:
+                    f.append(finding("transcript.items-order", "mentioned_items must be unique and ascending",
+                                     file=rel, pointer=f"/mentioned_items/{i}", value=mentioned[i],
+                                     expected=f"> {mentioned[i - 1]}"))
+                    break
+        if gt is not None and mentioned is not None:
+            for i, item in enumerate(gt):
+                if item not in mentioned:
+                    f.append(finding("transcript.gt-not-mentioned", f"chosen item {item} is not in "
+                                     "mentioned_items", file=rel, pointer=f"/gt_items/{i}", value=item,
+                                     expected="an id of mentioned_items", keys={"conversation_id": cid}))
+        content = doc.get("conversation_content")
+        turns = content if isinstance(content, list) else []
+        previous_turn = 0
+        previous_seconds: int | None = None
+        previous_role: str | None = None
+        for i, turn in enumerate(turns):
+            if not isinstance(turn, dict):
+                continue
+            where = f"/conversation_content/{i}"
+            number = _strict_int(turn.get("turn"))
+            if number is not None:
+                if number != previous_turn + 1:
+                    f.append(finding("transcript.turn-sequence", f"turn {number} follows turn {previous_turn}; "
+                                     "turns run 1..n with no gaps", file=rel, pointer=f"{where}/turn",
+                                     value=number, expected=previous_turn + 1))
+                previous_turn = number
+            stamp = turn.get("timestamp")
+            seconds = _seconds(stamp)
+            if seconds is not None:
+                if previous_seconds is not None and seconds < previous_seconds:
+                    f.append(finding("transcript.timestamp-order", f"timestamp {stamp} is earlier than the "
+                                     "previous turn's", file=rel, pointer=f"{where}/timestamp", value=stamp))
+                previous_seconds = seconds
+            body = turn.get("content")
+            body = body if isinstance(body, dict) else {}
+            role = body.get("role") if body.get("role") in ("Seeker", "Assistant") else None
+            if role is not None:
+                if previous_role is None and role == "Seeker" and i == 0:
+                    f.append(finding("transcript.seeker-opens", "the Seeker opens the conversation",
+                                     file=rel, pointer=f"{where}/content/role", value=role,
+                                     keys={"conversation_id": cid}))
+                if role == previous_role:
+                    f.append(finding("transcript.role-repeat", f"{role} speaks twice in a row", file=rel,
+                                     pointer=f"{where}/content/role", value=role, keys={"conversation_id": cid}))
+                previous_role = role
+            utterances = body.get("utterances")
+            utterances = utterances if isinstance(utterances, list) else []
+            tags = body.get("tags")
+            if tags == placeholder:
+                f.append(finding("transcript.tag-placeholder", f"placeholder {placeholder!r} instead of the tag "
+                                 "lists", file=rel, pointer=f"{where}/content/tags", value=tags))
+                tags = [[placeholder] for _ in utterances]
+            tags = tags if isinstance(tags, list) else None
+            if tags is not None and len(tags) != len(utterances):
+                f.append(finding("transcript.tags-count", f"{len(tags)} tag lists for {len(utterances)} "
+                                 "utterances; give exactly one tag list per utterance", file=rel,
+                                 pointer=f"{where}/content/tags", value=len(tags), expected=len(utterances)))
+            for j, inner in enumerate(tags or []):
+                if inner == placeholder:
+                    f.append(finding("transcript.tag-placeholder", f"placeholder {placeholder!r} instead of a "
+                                     "tag list", file=rel, pointer=f"{where}/content/tags/{j}", value=inner))
+                    tags[j] = [placeholder]  # type: ignore[index]
+                    continue
+                if not isinstance(inner, list):
+                    continue
+                for k, code in enumerate(inner):
+                    if code == placeholder:
+                        f.append(finding("transcript.tag-placeholder", f"placeholder {placeholder!r} instead of "
+                                         "a tag code", file=rel, pointer=f"{where}/content/tags/{j}/{k}",
+                                         value=code))
+                    elif isinstance(code, str) and role is not None and code not in codes[role]:
+                        other = "Assistant" if role == "Seeker" else "Seeker"
+                        hint = f" (it is an {other} code)" if code in codes[other] else ""
+                        f.append(finding("transcript.tag-code", f"{code!r} is not a {role} tag code{hint}; use one of "
+                                         f"{', '.join(sorted(codes[role]))}",
+                                         file=rel, pointer=f"{where}/content/tags/{j}/{k}", value=code,
+                                         expected=f"a {role} code"))
+            if number is None:
+                continue
+            t_cols = self.cols["turns"]
+            for key, value in (("conversation_id", cid), ("turn", number), ("timestamp", _str(stamp)),
+                               ("seconds", seconds), ("role", role), ("n_utterances", len(utterances)),
+                               ("source_pointer", where)):
+                t_cols[key].append(value)
+            u_cols = self.cols["utterances"]
+            for j, text in enumerate(utterances):
+                text_value = _str(text)
+                inner = tags[j] if tags is not None and j < len(tags) else None
+                u_cols["conversation_id"].append(cid)
+                u_cols["turn"].append(number)
+                u_cols["utterance"].append(j + 1)
+                u_cols["role"].append(role)
+                u_cols["text"].append(text_value)
+                u_cols["tags"].append(_str_list(inner))
+                u_cols["n_tokens"].append(len(text_value.split()) if text_value is not None else None)
+                u_cols["source_pointer"].append(f"{where}/content/utterances/{j}")
+        self.add("conversations", conversation_id=cid, catalogue=catalogue, scenario=scenario,
+                 session_code=session, mentioned_items=mentioned, gt_items=gt, n_turns=len(turns),
+                 source_file=rel)
+
+    # --- item ratings ---------------------------------------------------------------------------------
+    def load_ratings(self, role_file: str) -> None:
+        kind = f"{role_file}_ratings"
+        rows, rel = self.required_csv(kind)
+        tables = ("rating_rows", "item_ratings") + (("satisfaction",) if role_file == "seeker" else ())
+        if rows is None:
+            for table in tables:
+                self.unavailable(table, f"{rel} is missing or could not be parsed")
+            return
+        suffix = RATING_SUFFIX[role_file]
+        item_columns = [c for c in rows.header if _ITEM_COLUMN.match(c)]
+        self._rating_header(rows, rel, item_columns, suffix)
+        if "conversation_id" not in rows.header:
+            for table in tables:
+                self.unavailable(table, f"{rel} has no conversation_id column")
+            return
+        typed, found = check_csv(kind, rows)
+        self.f.extend(found)
+        role = ROLE_OF_FILE[role_file]
+        none = [None] * len(rows.lines)
+        for index, line in enumerate(rows.lines):
+            cid = typed["conversation_id"][index]
+            if cid is None:
+                continue
+            pid = (typed.get("participant_id") or none)[index]
+            raw_vec = rows.cells[index].get("rating_vec")
+            vec = parse_int_list(raw_vec)
+            cells = [(int(_ITEM_COLUMN.match(c).group(1)), typed[c][index]) for c in item_columns]  # type: ignore[union-attr]
+            self.check_list_literal(rel, line, "rating_vec", raw_vec, vec, [v for _, v in cells],
+                                    "the item columns", {"conversation_id": cid})
+            self.add("rating_rows", conversation_id=cid, role=role, participant_id=pid,
+                     catalogue=(typed.get("catalogue") or none)[index],
+                     scenario=(typed.get("scenario") or none)[index], rating_vec=vec,
+                     assistant_interpretation=(typed.get("assistant_interpretation") or none)[index],
+                     source_file=rel, source_row=line)
+            for item_id, value in cells:
+                if value == -1:
+                    continue
+                self.add("item_ratings", conversation_id=cid, item_id=item_id, role=role, participant_id=pid,
+                         rating=value, source_file=rel, source_row=line)
+            if role_file == "seeker":
+                for question in range(1, 6):
+                    column = f"likert_{question}"
+                    if column not in typed:
+                        continue
+                    score = typed[column][index]
+                    raw = rows.cells[index].get(column, "")
+                    if score is None and not raw.strip():
+                        self.f.append(finding("ratings.likert-blank", f"{column} is blank (unanswered)", file=rel,
+                                              row=line, column=column, keys={"conversation_id": cid}))
+                    self.add("satisfaction", conversation_id=cid, participant_id=pid, question=question,
+                             statement=LIKERT_STATEMENTS[question - 1], score=score, source_row=line)
+        for table in tables:
+            self.finish(table)
+
+    def _rating_header(self, rows: CsvRows, rel: str, item_columns: list[str], suffix: tuple[str, ...]) -> None:
+        header = rows.header
+        for column in (*RATING_PREFIX, "rating_vec", *suffix):
+            if column not in header:
+                self.f.append(finding("csv.header", f"column {column!r} is missing", file=rel, row=1,
+                                      column=column, expected=column))
+        allowed = {*RATING_PREFIX, "rating_vec", *suffix, *item_columns}
+        for column in header:
+            if column not in allowed:
+                self.f.append(finding("csv.header", f"unexpected column {column!r}", file=rel, row=1,
+                                      column=column, value=column))
+        expected_order = [c for c in (*RATING_PREFIX, *sorted(item_columns, key=lambda c: int(c[5:])),
+                                      "rating_vec", *suffix) if c in header]
+        if [c for c in header if c in allowed] != expected_order:
+            self.f.append(finding("csv.header", "columns are out of order; expected role, participant_id, "
+                                  "conversation_id, catalogue, scenario, item_1..item_N, rating_vec, then "
+                                  f"{', '.join(suffix)}", file=rel, row=1, value=header, expected=expected_order))
+        ids = sorted(int(c[5:]) for c in item_columns)
+        if self.catalogue_items is not None:
+            expected_ids = sorted(i for block in self.catalogue_items.values() for i in block)
+        else:
+            expected_ids = list(range(1, len(ids) + 1))
+        for item_id in sorted(set(expected_ids) - set(ids)):
+            self.f.append(finding("csv.header", f"no column item_{item_id} for catalogue item {item_id}",
+                                  file=rel, row=1, column=f"item_{item_id}", expected=f"item_{item_id}"))
+        for item_id in sorted(set(ids) - set(expected_ids)):
+            self.f.append(finding("csv.header", f"column item_{item_id} is not a catalogue item (no item JSON "
+                                  "in the mapping)", file=rel, row=1, column=f"item_{item_id}",
+                                  value=f"item_{item_id}"))
+
+    # --- fashion_profiles/profiles.csv -----------------------------------------------------------------
+    def load_profiles(self) -> None:
+        rows, rel = self.required_csv("profiles")
+        if rows is None:
+            self.unavailable("participants", f"{rel} is missing or could not be parsed")
+            return
+        if tuple(rows.header) != PROFILE_HEADER:
+            missing = [c for c in PROFILE_HEADER if c not in rows.header]
+            extra = [c for c in rows.header if c not in PROFILE_HEADER]
+            # one finding per column, located like the rating files' header findings
+            for column in missing:
+                self.f.append(finding("csv.header", f"column {column!r} is missing", file=rel, row=1,
+                                      column=column, expected=column))
+            for column in extra:
+                self.f.append(finding("csv.header", f"unexpected column {column!r}", file=rel, row=1,
+                                      column=column, value=column))
+            if not missing and not extra:
+                self.f.append(finding("csv.header", "header differs from the format: columns out of order or "
+                                      "repeated", file=rel, row=1, value=rows.header, expected=list(PROFILE_HEADER)))
+        if "participant_id" not in rows.header:
+            self.unavailable("participants", f"{rel} has no participant_id column")
+            return
+        typed, found = check_csv("profiles", rows)
+        self.f.extend(found)
+        none = [None] * len(rows.lines)
+        for index, line in enumerate(rows.lines):
+            pid = typed["participant_id"][index]
+            if pid is None:
+                continue
+            cells = rows.cells[index]
+            raw_vibes = cells.get("style_vibes")
+            labels: list[str] = []
+            other: list[str] = []
+            if raw_vibes and raw_vibes.strip():
+                labels, other, ordered = parse_style_vibes(raw_vibes)
+                for text in other:
+                    self.f.append(finding("profiles.style-vibe-unmatched", f"style vibe {text!r} is not one of "
+                                          "the 17 survey options (free text)", file=rel, row=line,
+                                          column="style_vibes", value=text, keys={"participant_id": pid}))
+                if not ordered:
+                    self.f.append(finding("profiles.style-vibe-order", "style vibes are not in survey order",
+                                          file=rel, row=line, column="style_vibes", value=labels))
+            importance = [(typed.get(c) or none)[index] for c in IMPORTANCE_COLUMNS]
+            raw_vec = cells.get("importance_vec")
+            vec = parse_int_list(raw_vec)
+            self.check_list_literal(rel, line, "importance_vec", raw_vec, vec, importance,
+                                    "the nine importance columns", {"participant_id": pid})
+            for column, allowed in (("purchase_frequency", PURCHASE_FREQUENCIES), ("monthly_spend", MONTHLY_SPEND)):
+                value = cells.get(column)
+                if value is not None and value.strip() and value.strip() not in allowed:
+                    self.f.append(finding("profiles.free-text", f"{column} {value!r} is free text, not one of "
+                                          "the listed options", file=rel, row=line, column=column, value=value,
+                                          expected=list(allowed), keys={"participant_id": pid}))
+            self.add("participants", participant_id=pid,
+                     role={"s": "Seeker", "a": "Assistant"}.get(pid[:1]),
+                     style_preferences=cells.get("style_preferences"), style_vibes=labels,
+                     style_vibes_other=other, style_vibes_raw=raw_vibes,
+                     **{c: (typed.get(c) or none)[index] for c in IMPORTANCE_COLUMNS},
+                     purchase_frequency=cells.get("purchase_frequency"), monthly_spend=cells.get("monthly_spend"),
+                     best_colors=cells.get("best_colors"), clothing_feel=cells.get("clothing_feel"),
+                     source_row=line)
+        self.finish("participants")
+
+    # --- fashion_profiles/ratings.csv ---------------------------------------------------------------------
+    def load_profile_ratings(self) -> None:
+        rows, rel = self.required_csv("profile_ratings")
+        if rows is None:
+            self.unavailable("profile_ratings", f"{rel} is missing or could not be parsed")
+            return
+        header = rows.header
+        item_columns = [c for c in header if _PROFILE_ITEM_COLUMN.match(c)]
+        for column in ("participant_id", "40_rating_vec"):
+            if column not in header:
+                self.f.append(finding("csv.header", f"column {column!r} is missing", file=rel, row=1,
+                                      column=column, expected=column))
+        for column in header:
+            if column not in ("participant_id", "40_rating_vec") and column not in item_columns:
+                self.f.append(finding("csv.header", f"unexpected column {column!r}", file=rel, row=1,
+                                      column=column, value=column))
+        for position, column in enumerate(header):
+            if column.endswith("_duplicate"):
+                base = column[: -len("_duplicate")]
+                if position == 0 or header[position - 1] != base:
+                    self.f.append(finding("profiles.duplicate-column", f"{column} must directly follow {base}",
+                                          file=rel, row=1, column=column, expected=f"right after {base}"))
+        if "participant_id" not in header:
+            self.unavailable("profile_ratings", f"{rel} has no participant_id column")
+            return
+        typed, found = check_csv("profile_ratings", rows)
+        self.f.extend(found)
+        for index, line in enumerate(rows.lines):
+            pid = typed["participant_id"][index]
+            if pid is None:
+                continue
+            values = [typed[c][index] for c in item_columns]
+            raw_vec = rows.cells[index].get("40_rating_vec")
+            vec = parse_int_list(raw_vec)
+            self.check_list_literal(rel, line, "40_rating_vec", raw_vec, vec, values, "the item columns",
+                                    {"participant_id": pid})
+            for column, value in zip(item_columns, values, strict=True):
+                match = _PROFILE_ITEM_COLUMN.match(column)
+                assert match is not None
+                self.add("profile_ratings", participant_id=pid, item_id=int(match.group(1)),
+                         is_repeat=bool(match.group(2)), rating=None if value in (None, -1) else value,
+                         column=column, source_row=line)
+        self.finish("profile_ratings")
+
+    # --- derived: conversation_items -------------------------------------------------------------------
+    def derive_conversation_items(self) -> None:
+        if self.catalogue_items is None:
+            self.unavailable("conversation_items", "the catalogue mapping could not be loaded")
+            return
+        conv = self.out.tables["conversations"].select(
+            ["conversation_id", "catalogue", "mentioned_items", "gt_items"]).to_pydict()
+        for cid, catalogue, mentioned, gt in zip(conv["conversation_id"], conv["catalogue"],
+                                                 conv["mentioned_items"], conv["gt_items"], strict=True):
+            mentioned_set = set(mentioned or [])
+            gt_set = set(gt or [])
+            buffer = self.cols["conversation_items"]
+            for item_id in self.catalogue_items.get(catalogue or "", []):
+                buffer["conversation_id"].append(cid)
+                buffer["item_id"].append(item_id)
+                buffer["mentioned"].append(item_id in mentioned_set)
+                buffer["chosen"].append(item_id in gt_set)
+        self.finish("conversation_items")
+
+
+def _transcript_chunk(job: tuple[Path, list[RawFile]]) -> tuple[dict[str, pa.Table], list[Finding]]:
+    """Worker: parse one chunk of transcripts into Arrow tables."""
+    root, entries = job
+    loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}))
+    loader.transcript_batch(entries)
+    tables = {name: _build_table(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
+    return tables, loader.f
+
+
+def _int_list(value: Any) -> list[int] | None:
+    if not isinstance(value, list):
+        return None
+    return [v for v in value if _strict_int(v) is not None]
+
+
+def _build_table(name: str, columns: dict[str, list[Any]]) -> pa.Table:
+    """The model table from column lists. Integers too large for their column (a rating of 70000 in a
+    16-bit column, a list literal holding 1e12) have been reported as findings; they become nulls
+    here instead of stopping the run."""
+    try:
+        return table_from_columns(name, columns)
+    except (pa.ArrowInvalid, OverflowError):
+        return table_from_columns(name, _fit_ints(name, columns))
+
+
+def _fit_ints(name: str, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    fitted = dict(columns)
+    for column in TABLES[name].columns:
+        data_type = column.type
+        is_list = pa.types.is_list(data_type)
+        value_type = data_type.value_type if is_list else data_type
+        if column.name not in columns or not pa.types.is_integer(value_type):
+            continue
+        bits = value_type.bit_width
+        low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+        def fit(value: Any, low: int = low, high: int = high) -> Any:
+            return value if not isinstance(value, int) or low <= value <= high else None
+
+        fitted[column.name] = [([fit(v) for v in value] if isinstance(value, list) else value) if is_list
+                               else fit(value) for value in columns[column.name]]
+    return fitted
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [v for v in value if isinstance(v, str)]
+
+
+def _first_difference(actual: list[Any], expected: list[Any]) -> str:
+    if len(actual) != len(expected):
+        return f"{len(actual)} values for {len(expected)} columns"
+    for position, (a, b) in enumerate(zip(actual, expected, strict=True)):
+        if a != b:
+            return f"position {position + 1}: {a} in the list, {b} in the column"
+    return "same values"

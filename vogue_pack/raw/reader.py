@@ -1,0 +1,201 @@
+"""Read raw files once, safely: size limits, UTF-8 and BOM handling, strict JSON, tolerant CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from vogue_pack.raw.fileschemas import CsvRows
+from vogue_pack.raw.tree import RawFile, RawTree
+from vogue_pack.report.findings import Finding, finding
+
+MAX_TEXT_BYTES = 256 * 2**20
+_BOM = b"\xef\xbb\xbf"
+csv.field_size_limit(2**31 - 1)
+
+
+class _Failed:
+    """Sentinel: the file could not be parsed (a finding says why)."""
+
+
+FAILED = _Failed()
+
+
+def read_text(tree: RawTree, entry: RawFile, findings: list[Finding]) -> str | None:
+    """The file's text, or None when it cannot be read at all (findings say why).
+
+    A BOM is a warning and is dropped; invalid UTF-8 is an error, after which the text is decoded
+    with replacement characters so the rest of the file is still checked.
+    """
+    if entry.size > MAX_TEXT_BYTES:
+        findings.append(finding("file.too-large", f"{entry.size} bytes; not parsed (limit {MAX_TEXT_BYTES})",
+                                file=entry.path, value=entry.size, expected=f"<= {MAX_TEXT_BYTES}"))
+        return None
+    try:
+        data = tree.absolute(entry.path).read_bytes()
+    except OSError as exc:
+        findings.append(finding("tree.unreadable", f"cannot read: {exc.strerror}", file=entry.path))
+        return None
+    if not data.strip():
+        findings.append(finding("file.empty", "the file is empty" if not data else "the file holds only "
+                                "whitespace", file=entry.path, value=len(data)))
+        return None
+    if data.startswith(_BOM):
+        findings.append(finding("file.bom", "UTF-8 byte-order mark at the start; remove it", file=entry.path))
+        data = data[len(_BOM):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        findings.append(finding(
+            "file.encoding", f"invalid UTF-8 byte {data[exc.start:exc.start + 1]!r} at byte {exc.start} "
+            f"(line {line}); re-save the file as UTF-8", file=entry.path, row=line,
+            value=data[max(0, exc.start - 20):exc.start + 20].decode("utf-8", "replace"), expected="UTF-8"))
+        return data.decode("utf-8", errors="replace")
+
+
+class _DupDict(dict[str, Any]):
+    """A JSON object that had repeated keys (the names are kept for the finding)."""
+
+    duplicates: list[str]
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def parse_json(text: str, file: str, findings: list[Finding]) -> Any:
+    """Parse JSON strictly: duplicate keys and NaN/Infinity/overflow are findings with pointers.
+
+    Returns FAILED when the text is not JSON at all.
+    """
+    flags = {"dup": False, "nonfinite": False}
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            flags["dup"] = True
+            dup = _DupDict(obj)
+            seen: set[str] = set()
+            repeated: set[str] = set()
+            for key, _ in pairs:
+                (repeated if key in seen else seen).add(key)
+            dup.duplicates = sorted(repeated)
+            return dup
+        return obj
+
+    def on_constant(name: str) -> float:
+        flags["nonfinite"] = True
+        return float(name)
+
+    def on_float(text_value: str) -> float:
+        number = float(text_value)
+        if not math.isfinite(number):
+            flags["nonfinite"] = True
+        return number
+
+    def on_long_int(text_value: str) -> int | float:
+        if len(text_value) > 4000:  # beyond Python's int-literal limit: an overflowing literal
+            flags["nonfinite"] = True
+            return -math.inf if text_value.startswith("-") else math.inf
+        return int(text_value)
+
+    try:
+        try:
+            document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=on_constant,
+                                  parse_float=on_float)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer literal of more than 4,300 digits: parse again, slower, with a hook
+            flags["dup"] = flags["nonfinite"] = False
+            document = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=on_constant,
+                                  parse_float=on_float, parse_int=on_long_int)
+    except json.JSONDecodeError as exc:
+        findings.append(finding("json.parse", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                                file=file, row=exc.lineno, value=exc.msg))
+        return FAILED
+    except RecursionError:
+        findings.append(finding("json.parse", "invalid JSON: nested too deeply", file=file))
+        return FAILED
+    if flags["dup"] or flags["nonfinite"]:
+        _report_json_anomalies(document, "", file, findings)
+    return document
+
+
+def _report_json_anomalies(node: Any, pointer: str, file: str, findings: list[Finding]) -> None:
+    stack: list[tuple[Any, str]] = [(node, pointer)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, _DupDict):
+            for key in value.duplicates:
+                findings.append(finding(
+                    "json.duplicate-key", f"key {key!r} appears more than once in this object; only the last "
+                    "value was kept", file=file, pointer=f"{where}/{_escape(key)}", value=key))
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}/{_escape(str(k))}") for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}/{i}") for i, v in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            findings.append(finding("json.non-finite", f"number {value!r} is not finite (NaN, Infinity or an "
+                                    "overflowing literal such as 1e309)", file=file, pointer=where or "/",
+                                    value=repr(value), expected="a finite number"))
+
+
+def read_csv(text: str, file: str, findings: list[Finding]) -> CsvRows | None:
+    """Parse CSV text into header + rows keyed by column name (line numbers: header = 1).
+
+    Rows with the wrong number of cells are findings and are skipped; blank lines are skipped.
+    Returns None when the file has no header or cannot be parsed at all.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    lines: list[int] = []
+    cells: list[dict[str, str]] = []
+    start = 1
+    try:
+        for record in reader:
+            line = start
+            start = reader.line_num + 1
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            if header is None:
+                header = [h.strip() for h in record]
+                continue
+            if len(record) != len(header):
+                findings.append(finding(
+                    "csv.row-length", f"row has {len(record)} cells but the header has {len(header)}; "
+                    "the row was not read", file=file, row=line, value=len(record), expected=len(header)))
+                continue
+            lines.append(line)
+            cells.append(dict(zip(header, record, strict=True)))
+    except csv.Error as exc:
+        findings.append(finding("csv.parse", f"CSV cannot be parsed: {exc} (line {reader.line_num})",
+                                file=file, row=reader.line_num, value=str(exc)))
+        if header is None:
+            return None
+    if header is None:
+        findings.append(finding("csv.header", "no header row", file=file))
+        return None
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            findings.append(finding("csv.header", f"column {name!r} appears twice in the header", file=file,
+                                    row=1, column=name, value=name))
+        seen.add(name)
+    return CsvRows(file=file, header=header, lines=lines, cells=cells)
+
+
+def parse_int_list(text: str | None) -> list[int] | None:
+    """Parse a list literal like ``"[3, 5, -1]"``; None when it is not a JSON list of integers."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # ValueError: JSONDecodeError, or an int literal over 4,300 digits
+        return None
+    if not isinstance(value, list) or not all(type(v) is int for v in value):
+        return None
+    return value

@@ -1,0 +1,1 @@
+"""Stage 4: build an immutable release (Parquet, DuckDB, manifest, checksums, card, Croissant); verify, query, diff."""

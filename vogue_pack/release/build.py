@@ -1,0 +1,464 @@
+"""Build a versioned release: Parquet + images + DuckDB + report + manifest + checksums + card + Croissant.
+
+The layout and every guarantee are described in docs/release-format.md. In short:
+
+- The validated tables are the released tables (nothing is re-parsed); images are copied byte for byte.
+- Reproducible: the same raw tree and version give byte-identical files, except ``vogue.duckdb`` whose
+  bytes DuckDB randomises; for it the manifest records order-independent content digests.
+- Immutable and atomic: the release is written into a hidden temporary folder beside the target and
+  renamed into place at the end; an existing version is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pyarrow as pa
+
+from vogue_pack._version import __version__
+from vogue_pack.errors import UsageError
+from vogue_pack.raw.model import FORMAT_VERSION, TABLES
+from vogue_pack.release.database import build_database
+from vogue_pack.release.format import (
+    CARD,
+    CHECKSUMS,
+    CONTENT_DIGEST_METHOD,
+    CROISSANT,
+    DATABASE,
+    FINDINGS,
+    IMAGES_DIR,
+    MANIFEST,
+    RELEASE_FORMAT_VERSION,
+    REPORT,
+    TABLES_DIR,
+    canonical_json,
+    connect_database,
+    parse_version,
+    semver,
+    sha256_bytes,
+    sha256_file,
+)
+from vogue_pack.release.tables import PARQUET_OPTIONS, canonical_table, findings_table, parquet_bytes
+
+if TYPE_CHECKING:
+    from vogue_pack.report.report import Report
+    from vogue_pack.validate.pipeline import ValidateOptions, Validation
+
+_PARTIAL = ".partial-"
+
+
+class Validated(Protocol):
+    """What build needs from ``vogue_pack.validate.pipeline.Validation``."""
+
+    root: Path
+    tables: dict[str, pa.Table]
+    unavailable: dict[str, str]
+    report: Report
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A finished release: where it is, what it holds, and any warnings (e.g. a questionable version bump)."""
+
+    path: Path
+    version: str
+    rows: dict[str, int]
+    files: int
+    bytes: int
+    previous_version: str | None = None
+    required_bump: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------------- raw tree
+
+
+@dataclass(frozen=True)
+class RawDigest:
+    """The digest of the raw tree the release was built from, and the newest file time in it."""
+
+    digest: str
+    files: int
+    bytes: int
+    newest_mtime: int
+
+
+def _inside(root: Path, rel: str) -> Path:
+    """The absolute path of ``rel`` under ``root``, refusing links and anything outside the root."""
+    path = root / rel
+    if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()):
+        raise UsageError(f"{rel}: a link or a path outside the raw tree; refusing to read it")
+    if not path.is_file():
+        raise UsageError(f"{rel}: listed by validation but no longer in the raw tree; validate again")
+    return path
+
+
+def raw_tree_digest(root: Path, paths: Iterable[str]) -> RawDigest:
+    """SHA-256 over the sorted lines ``<sha256>  <path>`` of every raw file (what ``sha256sum`` prints)."""
+    rels = sorted(set(paths))
+
+    def one(rel: str) -> tuple[str, int, int]:
+        path = _inside(root, rel)
+        stat = path.stat()
+        return sha256_file(path), stat.st_size, int(stat.st_mtime)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one, rels))
+    lines = "".join(f"{sha}  {rel}\n" for rel, (sha, _n, _m) in zip(rels, results, strict=True))
+    return RawDigest(
+        digest=sha256_bytes(lines.encode("utf-8")),
+        files=len(rels),
+        bytes=sum(n for _s, n, _m in results),
+        newest_mtime=max((m for _s, _n, m in results), default=0),
+    )
+
+
+def source_date_epoch(explicit: int | None, raw: RawDigest) -> tuple[int, str]:
+    """The release date (seconds since the epoch) and where it came from: the argument, else the
+    SOURCE_DATE_EPOCH environment variable, else the newest modification time in the raw tree."""
+    if explicit is not None:
+        return int(explicit), "SOURCE_DATE_EPOCH"
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env is not None and env.strip():
+        try:
+            return int(env.strip()), "SOURCE_DATE_EPOCH"
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH={env!r} is not an integer number of seconds") from None
+    return raw.newest_mtime, "raw-tree-mtime"
+
+
+def _scrub(value: Any, roots: tuple[str, ...]) -> Any:
+    """Replace host paths of the raw root inside strings (messages, context) by ``.``."""
+    if isinstance(value, str):
+        for root in roots:
+            value = value.replace(root, ".")
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, roots) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, roots) for k, v in value.items()}
+    return value
+
+
+def release_report(report: Report, root: Path) -> dict[str, Any]:
+    """The report as written into the release: the JSON report without host paths."""
+    roots = tuple(sorted({str(root.resolve()), str(root.absolute())}, key=len, reverse=True))
+    data = _scrub(report.to_dict(), roots)
+    data["root"] = "."
+    return dict(data)
+
+
+# -------------------------------------------------------------------------------- writer
+
+
+@dataclass
+class _ReleaseWriter:
+    """Writes files under the temporary release folder and remembers each one's size and sha256."""
+
+    root: Path
+    files: dict[str, tuple[int, str]] = field(default_factory=dict)
+    progress: Callable[[str, int, int | None], None] | None = None
+    total: int | None = None
+
+    def write(self, rel: str, data: bytes) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:
+            handle.write(data)
+        self.files[rel] = (len(data), sha256_bytes(data))
+        self._tick()
+
+    def record(self, rel: str) -> None:
+        path = self.root / rel
+        self.files[rel] = (path.stat().st_size, sha256_file(path))
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress("writing release", len(self.files), self.total)
+
+
+# -------------------------------------------------------------------------------- build
+
+
+def _existing_versions(out_dir: Path) -> dict[tuple[int, int, int], Path]:
+    found: dict[tuple[int, int, int], Path] = {}
+    if out_dir.is_dir():
+        for child in out_dir.iterdir():
+            parsed = parse_version(child.name)
+            if parsed is not None and child.is_dir():
+                found[parsed] = child
+    return found
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(out_dir: Path) -> list[Path]:
+    """Delete temporary folders left by builds on this host whose process no longer runs (killed builds).
+    A running build's folder is left alone."""
+    removed: list[Path] = []
+    host = socket.gethostname()
+    if not out_dir.is_dir():
+        return removed
+    for child in out_dir.iterdir():
+        if not (child.name.startswith(".") and _PARTIAL in child.name and child.is_dir()):
+            continue
+        try:
+            owner, _random = child.name.split(_PARTIAL, 1)[1].rsplit("-", 1)
+            owner_host, pid_text = owner.rsplit("-", 1)
+            pid = int(pid_text)
+        except ValueError:
+            continue
+        if owner_host == host and not _pid_alive(pid):
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
+def build_release(validation: Validated, version: str, out_dir: Path, *,
+                  source_date_epoch: int | None = None,
+                  progress: Callable[[str, int, int | None], None] | None = None) -> BuildResult:
+    """Write ``out_dir/<version>/`` from a validation without error findings.
+
+    Raises UsageError when the version is malformed or exists already, when the validation has errors
+    or lacks tables, or when the raw tree changed since it was validated. Nothing is left behind on
+    failure: the release appears, complete, by one rename at the end, or not at all.
+    """
+    check_new_version(version, out_dir)
+    parsed = parse_version(version)
+    assert parsed is not None
+    report = validation.report
+    if not report.ok:
+        raise UsageError(f"the validation has {report.error_count} error findings; a release is built "
+                         "only from a raw tree without errors")
+    missing = {name: validation.unavailable.get(name, "not built")
+               for name in TABLES if name not in validation.tables or name in validation.unavailable}
+    if missing:
+        reasons = "; ".join(f"{name}: {why}" for name, why in sorted(missing.items()))
+        raise UsageError(f"a release needs every table of the data model; missing: {reasons}")
+    out_dir = Path(out_dir)
+    target = out_dir / version
+    existing = _existing_versions(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
+    remove_stale_partials(out_dir)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}{_PARTIAL}{socket.gethostname()}-{os.getpid()}-",
+                                    dir=out_dir))
+    except OSError as exc:
+        raise UsageError(f"cannot write into {out_dir}: {exc}") from exc
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a release is meant to be read by everyone
+        manifest, files = _write_release(validation, version, tmp, source_date_epoch, progress)
+        previous = max((v for v in existing if v < parsed), default=None)
+        warnings: list[str] = []
+        required = None
+        if previous is not None:
+            from vogue_pack.release.diff import bump_warnings, diff_releases
+
+            try:
+                change = diff_releases(existing[previous], tmp)
+            except UsageError as exc:  # a damaged older release must not block a new one
+                warnings.append(f"could not compare with the previous release {existing[previous].name}: {exc}")
+            else:
+                required = change.required_bump
+                warnings.extend(bump_warnings(change, existing[previous].name, version))
+        try:
+            os.rename(tmp, target)
+        except OSError as exc:
+            if target.exists():
+                raise UsageError(f"release {version} already exists at {target} (another build finished "
+                                 "first); releases are immutable") from exc
+            raise UsageError(f"cannot move the release into place at {target}: {exc}") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return BuildResult(
+        path=target,
+        version=version,
+        rows={name: entry["rows"] for name, entry in manifest["tables"].items()},
+        files=len(files),
+        bytes=sum(size for size, _digest in files.values()),
+        previous_version=existing[previous].name if previous is not None else None,
+        required_bump=required,
+        warnings=tuple(warnings),
+    )
+
+
+def _write_release(validation: Validated, version: str, tmp: Path, explicit_epoch: int | None,
+                   progress: Callable[[str, int, int | None], None] | None = None,
+                   ) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
+    """Write every file of the release into ``tmp``; returns the manifest and every file's size and sha256."""
+    root = Path(validation.root)
+    files_table = validation.tables["files"]
+    writer = _ReleaseWriter(tmp, progress=progress)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Hashing the raw tree is mostly I/O: it runs while the tables and the database are written.
+        raw_future = background.submit(raw_tree_digest, root, files_table.column("path").to_pylist())
+        manifest = _write_contents(validation, version, writer, raw_future, explicit_epoch)
+    return manifest, writer.files
+
+
+def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
+                    raw_future: Future[RawDigest], explicit_epoch: int | None) -> dict[str, Any]:
+    """Write the files of the release in order (the raw-tree digest arrives from ``raw_future``)."""
+    import duckdb
+    import pyarrow
+
+    root, report, tmp = Path(validation.root), validation.report, writer.root
+    tables: dict[str, pa.Table] = {}
+    for name, spec in TABLES.items():
+        tables[name] = canonical_table(spec, validation.tables[name])
+        writer.write(f"{TABLES_DIR}/{name}.parquet", parquet_bytes(tables[name]))
+
+    image_paths = _copy_images(root, tables["images"], writer)
+
+    report_dict = release_report(validation.report, root)
+    findings = findings_table(report_dict)
+    writer.write(FINDINGS, parquet_bytes(findings))
+    writer.write(REPORT, canonical_json(report_dict).encode("utf-8"))
+    from vogue_pack.report.html import RELEASE_HTML_NAME, render_release_html  # report.html (issue 7)
+
+    writer.write(RELEASE_HTML_NAME, render_release_html(validation, report_dict).encode("utf-8"))
+
+    database = build_database(tmp / DATABASE, {**tables, "findings": findings})
+    writer.record(DATABASE)
+
+    table_entries = {name: _table_entry(f"{TABLES_DIR}/{name}.parquet", tables[name], spec.key,
+                                        database["tables"][name])
+                     for name, spec in TABLES.items()}
+    raw = raw_future.result()
+    epoch, date_source = source_date_epoch(explicit_epoch, raw)
+    release_date = datetime.fromtimestamp(epoch, tz=UTC)
+    manifest: dict[str, Any] = {
+        "format": "vogue-pack-release",
+        "format_version": RELEASE_FORMAT_VERSION,
+        "data_model_version": FORMAT_VERSION,
+        "dataset": {"name": "VOGUE", "version": version, "semver": semver(version)},
+        "tool": {"name": "vogue-pack", "version": __version__},
+        "libraries": {"pyarrow": pyarrow.__version__, "duckdb": duckdb.__version__,
+                      "python": ".".join(str(v) for v in sys.version_info[:3])},
+        "source_date": {"epoch": epoch, "iso": release_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "from": date_source},
+        "raw_tree": {"digest": f"sha256:{raw.digest}", "files": raw.files, "bytes": raw.bytes,
+                     "method": "sha256 of the sorted lines '<sha256>  <path>' of every raw file"},
+        "validation": {
+            "errors": report.error_count,
+            "warnings": report.warning_count,
+            "by_code": report_dict["summary"]["by_code"],
+        },
+        "parquet_writer": {k: v for k, v in PARQUET_OPTIONS.items()},
+        "tables": table_entries,
+        "findings": _table_entry(FINDINGS, findings, ("finding_id",), database["tables"]["findings"]),
+        "images": {"folder": IMAGES_DIR, "count": len(image_paths)},
+        "duckdb": {
+            "path": DATABASE,
+            "reproducible_bytes": False,
+            "content_digest_method": CONTENT_DIGEST_METHOD,
+            "tables": database["tables"],
+            "views": database["views"],
+            "sql": database["sql"],
+        },
+    }
+
+    from vogue_pack.release.card import headline_numbers, render_card
+    from vogue_pack.release.croissant import croissant_metadata
+
+    con = connect_database(tmp / DATABASE, read_only=True)
+    try:
+        headline = headline_numbers(con)
+    finally:
+        con.close()
+    writer.write(CARD, render_card(manifest, tables, report_dict, headline, sorted(writer.files)).encode("utf-8"))
+    croissant = croissant_metadata(manifest, tables, findings, writer.files, image_paths)
+    writer.write(CROISSANT, canonical_json(croissant).encode("utf-8"))
+
+    # vogue.duckdb's bytes differ per build, so its sha256 is only in SHA256SUMS: the manifest (and the
+    # Croissant file) stay byte-identical across rebuilds and identify it by its content digests.
+    manifest["files"] = [{"path": rel, "bytes": size, "sha256": digest}
+                         for rel, (size, digest) in sorted(writer.files.items()) if rel != DATABASE]
+    writer.write(MANIFEST, canonical_json(manifest).encode("utf-8"))
+    sums = "".join(f"{digest}  {rel}\n" for rel, (_size, digest) in sorted(writer.files.items()))
+    writer.write(CHECKSUMS, sums.encode("utf-8"))
+    return manifest
+
+
+def _table_entry(path: str, table: pa.Table, key: Iterable[str], database: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "path": path,
+        "rows": table.num_rows,
+        "key": list(key),
+        "columns": [f.name for f in table.schema],
+        "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable,
+                    "description": (f.metadata or {}).get(b"description", b"").decode("utf-8")}
+                   for f in table.schema],
+        "content_digest": database["content_digest"],
+    }
+
+
+def _copy_images(root: Path, images: pa.Table, writer: _ReleaseWriter) -> dict[int, str]:
+    """Copy every image of the images table byte for byte into ``images/``; the bytes must still have
+    the sha256 validation recorded. Returns item id -> release path."""
+    paths: dict[int, str] = {}
+    for item_id, rel, expected in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
+                                      images.column("sha256").to_pylist(), strict=True):
+        data = _inside(root, rel).read_bytes()
+        if expected is not None and sha256_bytes(data) != expected:
+            raise UsageError(f"{rel} changed since it was validated; validate and build again")
+        release_path = f"{IMAGES_DIR}/{Path(rel).name}"
+        if release_path in writer.files:
+            raise RuntimeError(f"two images map to {release_path}")
+        writer.write(release_path, data)
+        paths[item_id] = release_path
+    return paths
+
+
+
+def check_new_version(version: str, out_dir: Path) -> None:
+    """Refuse early (UsageError) a malformed version or one that exists in ``out_dir`` already."""
+    parsed = parse_version(version)
+    if parsed is None:
+        raise UsageError(f"version {version!r} is not MAJOR.MINOR or MAJOR.MINOR.PATCH (for example 1.1)")
+    existing = _existing_versions(Path(out_dir))
+    if parsed in existing:
+        raise UsageError(f"release {version} already exists at {existing[parsed]}; releases are immutable, "
+                         "build a new version")
+
+
+def validate_and_build(raw: Path, version: str, out_dir: Path, options: ValidateOptions | None = None, *,
+                       source_date_epoch: int | None = None) -> tuple[Validation, BuildResult | None]:
+    """What ``vogue-pack build`` does: validate ``raw``, then build unless the report has errors (then the
+    BuildResult is None and nothing is written)."""
+    from vogue_pack.validate.pipeline import validate
+
+    check_new_version(version, out_dir)
+    validation = validate(Path(raw), options)
+    if not validation.report.ok:
+        return validation, None
+    if options is not None and options.progress:
+        from vogue_pack.console import progress
+
+        with progress() as on_progress:
+            return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
+                                             progress=on_progress)
+    return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch)

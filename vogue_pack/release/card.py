@@ -1,0 +1,242 @@
+"""The dataset card (README.md) of a release: what it is, statistics from the data, schemas, licence,
+citation, known quirks, how to load and how to verify it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from vogue_pack.release.croissant import CITATION, PAPER_URL
+from vogue_pack.release.format import CHECKSUMS, CROISSANT, DATABASE, FINDINGS, MANIFEST, REPORT, TABLES_DIR
+from vogue_pack.report.findings import Finding, all_codes
+
+if TYPE_CHECKING:
+    import duckdb
+
+_EXAMPLES_PER_CODE = 3
+
+# Each headline number of the card, and the SQL that gives it from vogue.duckdb.
+HEADLINE_SQL: tuple[tuple[str, str], ...] = (
+    ("conversations", "SELECT count(*) FROM conversations"),
+    ("participants", "SELECT count(*) FROM participants"),
+    ("turns", "SELECT count(*) FROM turns"),
+    ("utterances", "SELECT count(*) FROM utterances"),
+    ("tokens (whitespace-split)", "SELECT sum(n_tokens) FROM utterances"),
+    ("catalogue items", "SELECT count(*) FROM items"),
+    ("item ratings (both roles)", "SELECT count(*) FROM item_ratings"),
+)
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _front_matter(manifest: Mapping[str, Any]) -> list[str]:
+    """Hugging Face Hub metadata: one config per table, so `load_dataset(repo, "turns")` works there."""
+    lines = ["---", "pretty_name: VOGUE", "license: other", "license_name: research-use-only",
+             "language:", "- en", "tags:", "- conversational-recommendation", "- fashion", "- dialogue",
+             "configs:"]
+    for name, entry in manifest["tables"].items():
+        lines += [f"- config_name: {name}", f"  data_files: {entry['path']}"]
+    lines.append("---")
+    return lines
+
+
+def headline_numbers(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Any]]:
+    """Run :data:`HEADLINE_SQL` on the release database: (label, SQL, value)."""
+    numbers = []
+    for label, sql in HEADLINE_SQL:
+        row = con.execute(sql).fetchone()
+        numbers.append((label, sql, row[0] if row else None))
+    return numbers
+
+
+def _statistics(tables: Mapping[str, pa.Table], headline: list[tuple[str, str, Any]]) -> list[str]:
+    from vogue_pack.analysis.stats import compute_stats, render_stats
+
+    rows = [f"| {label} | {value} | `{sql}` |" for label, sql, value in headline]
+    return [
+        "Every number below is computed from this release's tables; none is typed in. The headline "
+        "numbers are the results of these queries on the release database "
+        f"(`vogue-pack query . \"<SQL>\"`, or `duckdb -readonly {DATABASE} \"<SQL>\"`):",
+        "",
+        "| | value | SQL |",
+        "|---|---|---|",
+        *rows,
+        "",
+        "The rest is `vogue-pack stats` on the same tables:",
+        "",
+        render_stats(compute_stats(dict(tables)), "markdown").replace("### ", "### Statistics: "),
+    ]
+
+
+def _schemas(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table]) -> list[str]:
+    lines: list[str] = []
+    for name, entry in manifest["tables"].items():
+        description = (tables[name].schema.metadata or {}).get(b"description", b"").decode("utf-8")
+        lines += [f"### `{name}`", "",
+                  f"{description} Key: {', '.join(f'`{k}`' for k in entry['key'])}. "
+                  f"Rows: {entry['rows']}. File: `{entry['path']}`.", "",
+                  "| column | type | nullable | description |", "|---|---|---|---|"]
+        lines += [f"| `{c['name']}` | `{_md(c['type'])}` | {'yes' if c['nullable'] else 'no'} | "
+                  f"{_md(c['description'])} |" for c in entry["schema"]]
+        lines.append("")
+    return lines
+
+
+def _quirks(report: Mapping[str, Any]) -> list[str]:
+    warnings = [Finding.from_dict(f) for f in report.get("findings", []) if f.get("severity") == "warning"]
+    if not warnings:
+        return ["The validation reported no warnings."]
+    by_code: dict[str, list[Finding]] = {}
+    for item in warnings:
+        by_code.setdefault(item.code, []).append(item)
+    lines = [
+        f"Validation reported {len(warnings)} warnings (no errors). They are known quirks of the raw files, "
+        f"kept as they are; every one is a row of `{FINDINGS}` (also the `findings` table and the "
+        "`known_quirks` view of the database):", "",
+        "| code | count | what it means | examples |", "|---|---|---|---|",
+    ]
+    catalogue = all_codes()
+    for code in sorted(by_code):
+        items = by_code[code]
+        info = catalogue.get(code)
+        meaning = f"{info.title}: {info.description}" if info else ""
+        examples = "; ".join(_md(f"{f.file or '(tree)'} {f.location}".strip())
+                             for f in items[:_EXAMPLES_PER_CODE])
+        lines.append(f"| `{code}` | {len(items)} | {_md(meaning)} | {examples} |")
+    truncated = report.get("summary", {}).get("findings_dropped", 0)
+    if truncated:
+        lines += ["", f"The report was truncated: {truncated} more findings were not collected."]
+    return lines
+
+
+def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], report: Mapping[str, Any],
+                headline: list[tuple[str, str, Any]], files: list[str]) -> str:
+    """The README.md of a release (deterministic for identical input); ``headline`` comes from
+    :func:`headline_numbers` on the release database, ``files`` lists the files written so far."""
+    version = manifest["dataset"]["version"]
+    first_table = next(iter(manifest["tables"]))
+    lines = [
+        *_front_matter(manifest),
+        "",
+        f"# VOGUE {version}",
+        "",
+        "> **Research use only.** The product images and product metadata in this release are licensed to "
+        "the dataset authors for research use only and must not be redistributed or used commercially. "
+        "Use of the dialogues, ratings and profiles is subject to the same terms. Cite the paper below.",
+        "",
+        "## What it is",
+        "",
+        "VOGUE (Visual-recommendation dialOgue with Grounded User Evaluations) is a research dataset of "
+        "human-human fashion-shopping dialogues between a Seeker and an Assistant. Each conversation is "
+        "grounded in a catalogue of product items shown as images with metadata; the dataset adds "
+        "participant fashion profiles, post-conversation ratings of every catalogue item by both roles, and "
+        f"the Seeker's satisfaction answers. Paper: Guo, Sun, Jiang, Liang, Sanner, *VOGUE: A Multimodal "
+        f"Dataset for Conversational Recommendation in Fashion*, arXiv 2510.21151 ({PAPER_URL}).",
+        "",
+        f"This folder is release {version} built by vogue-pack {manifest['tool']['version']} from a validated "
+        "raw tree (digest "
+        f"`{manifest['raw_tree']['digest']}`, {manifest['raw_tree']['files']} files). The tables are the "
+        "validated raw files in tidy form; nothing was corrected or imputed.",
+        "",
+        "## Files",
+        "",
+        "| path | what |",
+        "|---|---|",
+        f"| `{TABLES_DIR}/*.parquet` | one Parquet file per table (schemas below; zstd; rows sorted by key) |",
+        "| `images/` | the product images, byte-identical to the raw release |",
+        f"| `{DATABASE}` | DuckDB database: every table plus views for the common joins |",
+        f"| `{FINDINGS}`, `{REPORT}` | the validation report the release was built with (warnings included) |",
+        *(["| `report.html` | the same report as a page for a browser |"] if "report.html" in files else []),
+        f"| `{MANIFEST}` | versions, raw-tree digest, per table rows/schema/content digest, per file sha256 |",
+        f"| `{CHECKSUMS}` | sha256 of every file, in the format `sha256sum -c` reads |",
+        f"| `{CROISSANT}` | Croissant 1.1 metadata with the responsible-AI fields |",
+        "",
+        "## Statistics",
+        "",
+        *_statistics(tables, headline),
+        "",
+        "## Tables",
+        "",
+        *_schemas(manifest, tables),
+        "### Views in `vogue.duckdb`",
+        "",
+        *(f"- `{view['name']}`" + (f": {view['description']}" if view["description"] else "")
+          for view in manifest["duckdb"]["views"]),
+        "",
+        "Their SQL, with comments, is in vogue-pack's `vogue_pack/sql/` folder; in the database: "
+        "`SELECT view_name, comment, sql FROM duckdb_views() WHERE NOT internal`.",
+        "",
+        "## Known quirks",
+        "",
+        *_quirks(report),
+        "",
+        "## Loading",
+        "",
+        "DuckDB (command line, read-only):",
+        "",
+        "```sh",
+        f"duckdb -readonly {DATABASE} \"SELECT role, count(*) FROM utterances GROUP BY role\"",
+        "vogue-pack query . \"SELECT * FROM ratings_side_by_side LIMIT 5\" --format table",
+        "```",
+        "",
+        "Python:",
+        "",
+        "```python",
+        "import duckdb, pandas as pd, pyarrow.parquet as pq",
+        f"con = duckdb.connect(\"{DATABASE}\", read_only=True)",
+        "con.sql(\"SELECT * FROM utterances_in_context LIMIT 5\").show()",
+        f"turns = pd.read_parquet(\"{TABLES_DIR}/turns.parquet\")",
+        f"items = pq.read_table(\"{TABLES_DIR}/items.parquet\")",
+        "```",
+        "",
+        "Hugging Face `datasets` (one table at a time; this card's front matter also declares one config "
+        "per table for the Hub):",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        f"ds = load_dataset(\"parquet\", data_files=\"{TABLES_DIR}/{first_table}.parquet\", split=\"train\")",
+        "```",
+        "",
+        "Map-valued columns (`items.product_detail`) are stored as lists of `{key, value}` entries, which "
+        "every reader understands; in DuckDB `map_from_entries(product_detail)` turns one into a map.",
+        "",
+        "## Verifying",
+        "",
+        "```sh",
+        f"sha256sum -c {CHECKSUMS}        # every file, byte for byte",
+        "vogue-pack verify .             # the same, plus the manifest and the database contents",
+        "```",
+        "",
+        f"Every file except `{DATABASE}` is reproducible: building the same raw tree with the same version "
+        "gives byte-identical files. **`vogue.duckdb` is the exception**: DuckDB stamps every database file "
+        "with a random identifier and header checksums, so its bytes differ from build to build. "
+        f"`{CHECKSUMS}` lists its sha256 as produced for this copy; `{MANIFEST}` records an order-independent "
+        "content digest of each of its tables (identical across builds, and equal to the digest of the "
+        "matching Parquet file), and `vogue-pack verify` recomputes those digests. Open the database "
+        "read-only: a read-write connection may rewrite its bytes.",
+        "",
+        "## Provenance",
+        "",
+        f"- release date: {manifest['source_date']['iso']} (from {manifest['source_date']['from']})",
+        f"- built with vogue-pack {manifest['tool']['version']}, pyarrow {manifest['libraries']['pyarrow']}, "
+        f"duckdb {manifest['libraries']['duckdb']}",
+        f"- validation: {manifest['validation']['errors']} errors, {manifest['validation']['warnings']} warnings",
+        "",
+        "## Licence",
+        "",
+        "Research use only. The product images and metadata are licensed for research use and may not be "
+        "redistributed; obtain the data from its authors. vogue-pack itself is MIT-licensed; that licence "
+        "does not extend to the data.",
+        "",
+        "## Citation",
+        "",
+        "```bibtex",
+        CITATION,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""The validation report: findings collected under a limit, summarised, rendered as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vogue_pack._version import __version__
+from vogue_pack.report.findings import Finding, Severity, finding
+
+REPORT_FORMAT_VERSION = "1"
+DEFAULT_MAX_FINDINGS = 10_000
+
+
+@dataclass
+class Report:
+    """All findings of one run, in a deterministic order, plus context (root, statistics).
+
+    ``add`` stops collecting past ``max_findings`` and remembers how many were dropped, so a
+    report never silently hides that it was cut.
+    """
+
+    root: str = ""
+    max_findings: int = DEFAULT_MAX_FINDINGS
+    findings: list[Finding] = field(default_factory=list)
+    dropped: int = 0
+    dropped_errors: int = 0
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, items: Iterable[Finding]) -> None:
+        """Collect findings (up to ``max_findings``)."""
+        for item in items:
+            if len(self.findings) < self.max_findings:
+                self.findings.append(item)
+            else:
+                self.dropped += 1
+                if item.severity is Severity.ERROR:
+                    self.dropped_errors += 1
+
+    def finalise(self) -> None:
+        """Sort findings deterministically and add the truncation finding when the limit cut."""
+        self.findings.sort(key=Finding.sort_key)
+        if self.dropped and not any(f.code == "report.truncated" for f in self.findings):
+            self.findings.append(finding(
+                "report.truncated",
+                f"{self.dropped} more findings ({self.dropped_errors} errors) were not collected: "
+                f"the limit --max-findings {self.max_findings} was reached. Fix the first ones or raise "
+                "the limit.",
+                value=self.dropped, expected=f"<= {self.max_findings}",
+            ))
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def error_count(self) -> int:
+        """Errors, including those dropped by the limit."""
+        return len(self.errors) + self.dropped_errors
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + (self.dropped - self.dropped_errors)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error finding (exit code 0)."""
+        return self.error_count == 0
+
+    def counts_by_code(self) -> dict[str, dict[str, Any]]:
+        """``{code: {"severity": ..., "count": n}}`` sorted by code."""
+        counter = Counter((f.code, f.severity.value) for f in self.findings)
+        return {code: {"severity": sev, "count": n} for (code, sev), n in sorted(counter.items())}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (format version 1). Deterministic for identical input."""
+        return {
+            "format_version": REPORT_FORMAT_VERSION,
+            "tool": {"name": "vogue-pack", "version": __version__},
+            "root": self.root,
+            "valid": self.ok,
+            "summary": {
+                "errors": self.error_count,
+                "warnings": self.warning_count,
+                "findings_collected": len(self.findings),
+                "findings_dropped": self.dropped,
+                "max_findings": self.max_findings,
+                "truncated": self.dropped > 0,
+                "by_code": self.counts_by_code(),
+            },
+            "context": self.context,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+    def write_json(self, path: Path) -> None:
+        """Write the JSON report atomically (temporary name in the same folder, then rename)."""
+        from vogue_pack.fsutil import atomic_write_text
+
+        atomic_write_text(path, self.to_json())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """Read a report written by :meth:`to_dict` (e.g. a release's report.json)."""
+        report = cls(root=data.get("root", ""), max_findings=data["summary"]["max_findings"])
+        report.findings = [Finding.from_dict(d) for d in data.get("findings", [])]
+        report.dropped = data["summary"].get("findings_dropped", 0)
+        report.context = data.get("context", {})
+        return report
+
+
+def summary_line(report: Report, report_path: str | None = None) -> str:
+    """The end line, e.g. ``valid: 0 errors, 12 warnings — report: out.json``."""
+    state = "valid" if report.ok else "INVALID"
+    line = f"{state}: {report.error_count} errors, {report.warning_count} warnings"
+    if report.dropped:
+        line += f" (report truncated: {report.dropped} findings not collected)"
+    if report_path:
+        line += f" — report: {report_path}"
+    return line
+
+
+def render_text(report: Report, max_per_group: int = 5, max_groups: int = 40) -> str:
+    """A bounded terminal summary: counts by code, errors grouped by file, warnings by code.
+
+    Never thousands of lines: each group shows ``max_per_group`` samples and says how many more
+    there are; the JSON report has everything.
+    """
+    if not report.findings:
+        return ""
+    lines: list[str] = ["Findings by code:"]
+    counts = report.counts_by_code()
+    width = max(len(code) for code in counts)
+    for code, entry in sorted(counts.items(), key=lambda kv: (kv[1]["severity"] != "error", kv[0])):
+        lines.append(f"  {entry['severity']:<7} {code:<{width}}  {entry['count']:>6}")
+    errors = report.errors
+    if errors:
+        lines += ["", "Errors by file:"]
+        by_file: dict[str, list[Finding]] = {}
+        for item in errors:
+            by_file.setdefault(item.file or "(tree)", []).append(item)
+        for shown, file_name in enumerate(sorted(by_file)):
+            if shown >= max_groups:
+                lines.append(f"  … and {len(by_file) - shown} more files with errors (see the JSON report)")
+                break
+            items = by_file[file_name]
+            lines.append(f"  {file_name}  ({len(items)} errors)")
+            by_code: dict[str, list[Finding]] = {}
+            for item in items:
+                by_code.setdefault(item.code, []).append(item)
+            for code in sorted(by_code):
+                group = by_code[code]
+                lines.append(f"    {code}  ×{len(group)}")
+                lines += _samples(group, max_per_group, indent="      ", with_file=False)
+    warnings = report.warnings
+    if warnings:
+        lines += ["", "Warnings by code:"]
+        by_code = {}
+        for item in warnings:
+            by_code.setdefault(item.code, []).append(item)
+        for code in sorted(by_code):
+            group = by_code[code]
+            lines.append(f"  {code}  ×{len(group)}")
+            lines += _samples(group, min(3, max_per_group), indent="    ", with_file=True)
+    return "\n".join(lines)
+
+
+def _samples(group: list[Finding], limit: int, indent: str, with_file: bool) -> list[str]:
+    out = []
+    for item in group[:limit]:
+        where = ", ".join(p for p in ((item.file or "") if with_file else "", item.location) if p)
+        out.append(f"{indent}{where + ': ' if where else ''}{item.message}")
+    if len(group) > limit:
+        out.append(f"{indent}… {len(group) - limit} more")
+    return out

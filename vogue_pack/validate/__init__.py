@@ -1,0 +1,1 @@
+"""Stage 3: cross-file SQL checks, release expectations, configuration, and the one validation pipeline."""

@@ -1,0 +1,97 @@
+"""The one pipeline: discover -> load (+ schemas) -> images -> cross-file checks -> report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from vogue_pack.images.inspect import ImageOptions
+from vogue_pack.raw.load import load
+from vogue_pack.raw.model import empty_table
+from vogue_pack.raw.tree import RawTree, discover
+from vogue_pack.report.findings import Finding
+from vogue_pack.report.report import DEFAULT_MAX_FINDINGS, Report
+
+
+@dataclass
+class ValidateOptions:
+    """Everything ``validate`` can be told. Defaults are what ``vogue-pack validate RAW`` does."""
+
+    max_findings: int = DEFAULT_MAX_FINDINGS
+    images: ImageOptions = field(default_factory=ImageOptions)
+    check_images: bool = True
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    config_file: Path | None = None
+    expectations: bool = False  # also run the release expectations (checks/expectations/, Great Expectations)
+    progress: bool = False  # a loading bar on stderr (terminals only, never with --quiet); the CLI sets it
+
+
+@dataclass
+class Validation:
+    """The result of one run: the raw tree, the tables that were validated (and will be released),
+    the tables that could not be built and why, and the report."""
+
+    root: Path
+    tree: RawTree
+    tables: dict[str, pa.Table]
+    unavailable: dict[str, str]
+    report: Report
+
+
+def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
+    """Validate the raw tree at ``path`` (the repository root holding data/, or data/ itself).
+
+    Raises vogue_pack.errors.UsageError when ``path`` is not a raw tree or the configuration is bad;
+    every problem of the data itself is a finding in ``Validation.report``.
+    """
+    from vogue_pack.validate.config import apply_config, load_config
+    from vogue_pack.validate.crosscheck import run_checks
+
+    options = options or ValidateOptions()
+    tree, tree_findings = discover(Path(path))
+    config = load_config(tree.root, options.config_file, select=options.select, ignore=options.ignore)
+    findings: list[Finding] = list(tree_findings)
+    if options.progress:
+        from vogue_pack.console import progress
+
+        # its own bar, closed before the image bar starts (rich draws one live display at a time)
+        with progress() as on_progress:
+            loaded = load(tree, on_progress)
+    else:
+        loaded = load(tree)
+    findings.extend(loaded.findings)
+    tables = dict(loaded.tables)
+    unavailable = dict(loaded.unavailable)
+
+    if options.check_images:
+        from vogue_pack.images.dedup import find_duplicates
+        from vogue_pack.images.inspect import inspect_images
+
+        entries = [(f.item_id, f.path, tree.absolute(f.path)) for f in tree.of_kind("image")
+                   if f.item_id is not None]
+        images, image_findings = inspect_images(entries, options.images)
+        pairs, pair_findings = find_duplicates(images, options.images)
+        tables["images"], tables["duplicate_pairs"] = images, pairs
+        findings.extend(image_findings)
+        findings.extend(pair_findings)
+    else:
+        tables["images"], tables["duplicate_pairs"] = empty_table("images"), empty_table("duplicate_pairs")
+        unavailable["images"] = "image checks were switched off"
+
+    findings.extend(run_checks(tables, unavailable))
+    if options.expectations:
+        from vogue_pack.validate.expectations import run_expectations
+
+        findings.extend(run_expectations(tables, unavailable=unavailable))
+    report = Report(root=_display_root(Path(path), tree.root), max_findings=options.max_findings)
+    report.add(apply_config(findings, config))
+    report.finalise()
+    return Validation(root=tree.root, tree=tree, tables=tables, unavailable=unavailable, report=report)
+
+
+def _display_root(given: Path, root: Path) -> str:
+    """The root as the user named it (no absolute host paths in reports)."""
+    return given.as_posix() if root == given else (given / root.name).as_posix()

@@ -13,8 +13,9 @@ from gallery.trees import SEEKER, line_of, read_rows, set_cell, write_rows
 
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
-from vogue_pack.report.findings import Finding, Severity, all_codes, finding
+from vogue_pack.report.findings import Finding, Severity, finding
 from vogue_pack.synth import SynthInfo
+from vogue_pack.validate.catalogue import all_codes
 from vogue_pack.validate.config import Config, apply_config, find_config_file, load_config
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vogue_pack.raw.model import TABLES, render_data_model_markdown
-from vogue_pack.report.findings import all_codes, render_codes_markdown
+from vogue_pack.validate.catalogue import all_codes, render_codes_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -22,7 +22,7 @@ def test_data_model_doc_in_sync() -> None:
 
 def test_every_code_documented() -> None:
     text = (DOCS / "findings.md").read_text(encoding="utf-8")
-    assert text == render_codes_markdown(), "regenerate: python -m vogue_pack.report.findings > docs/findings.md"
+    assert text == render_codes_markdown(), "regenerate: python -m vogue_pack.validate.catalogue > docs/findings.md"
     for code, info in all_codes().items():
         assert f"`{code}`" in text
         assert info.title and info.description

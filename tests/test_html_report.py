@@ -276,7 +276,7 @@ def test_write_html_writes_the_rendered_page(tmp_path: Path) -> None:
 
 
 def test_codes_declared_by_sql_checks_have_their_meaning() -> None:
-    from vogue_pack.report.findings import all_codes
+    from vogue_pack.validate.catalogue import all_codes
 
     code = next(c for c in all_codes() if c.startswith("xref."))  # declared in a checks/*.sql header
     report = Report(root="raw")

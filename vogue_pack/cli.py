@@ -173,10 +173,13 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
     if report_path is not None:
         report.write_json(report_path)
     if html_path is not None:
+        from vogue_pack.analysis.stats import compute_stats
         from vogue_pack.fsutil import atomic_write_text
         from vogue_pack.report.html import render_validation_html
+        from vogue_pack.validate.catalogue import all_codes
 
-        atomic_write_text(html_path, render_validation_html(result))
+        page = render_validation_html(result, stats=compute_stats(result.tables), catalogue=all_codes())
+        atomic_write_text(html_path, page)
     written = ", ".join(str(p) for p in (report_path, html_path) if p is not None) or None
     if fmt == "json":
         click.echo(report.to_json(), nl=False)

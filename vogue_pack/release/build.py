@@ -137,25 +137,17 @@ def source_date_epoch(explicit: int | None, raw: RawDigest) -> tuple[int, str]:
     return raw.newest_mtime, "raw-tree-mtime"
 
 
-def _scrub(value: Any, roots: tuple[str, ...]) -> Any:
-    """Replace host paths of the raw root inside strings (messages, context) by ``.``."""
-    if isinstance(value, str):
-        for root in roots:
-            value = value.replace(root, ".")
-        return value
-    if isinstance(value, list):
-        return [_scrub(v, roots) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v, roots) for k, v in value.items()}
-    return value
-
-
-def release_report(report: Report, root: Path) -> dict[str, Any]:
-    """The report as written into the release: the JSON report without host paths."""
+def release_report(report: Report, root: Path) -> Report:
+    """The report as written into the release: the same report with host paths of the raw root replaced
+    by ``.`` in every message, value and context string."""
     roots = tuple(sorted({str(root.resolve()), str(root.absolute())}, key=len, reverse=True))
-    data = _scrub(report.to_dict(), roots)
-    data["root"] = "."
-    return dict(data)
+
+    def scrub(text: str) -> str:
+        for host_path in roots:
+            text = text.replace(host_path, ".")
+        return text
+
+    return report.map_strings(scrub, root=".")
 
 
 # -------------------------------------------------------------------------------- writer
@@ -333,13 +325,18 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
 
     image_paths = _copy_images(root, tables["images"], writer)
 
-    report_dict = release_report(validation.report, root)
+    released_report = release_report(validation.report, root)
+    report_dict = released_report.to_dict()
     findings = findings_table(report_dict)
     writer.write(FINDINGS, parquet_bytes(findings))
     writer.write(REPORT, canonical_json(report_dict).encode("utf-8"))
-    from vogue_pack.report.html import RELEASE_HTML_NAME, render_release_html  # report.html (issue 7)
+    from vogue_pack.analysis.stats import compute_stats
+    from vogue_pack.report.html import RELEASE_HTML_NAME, render_validation_html
+    from vogue_pack.validate.catalogue import all_codes
 
-    writer.write(RELEASE_HTML_NAME, render_release_html(validation, report_dict).encode("utf-8"))
+    page = render_validation_html(validation, report=released_report, stats=compute_stats(validation.tables),
+                                  catalogue=all_codes())
+    writer.write(RELEASE_HTML_NAME, page.encode("utf-8"))
 
     database = build_database(tmp / DATABASE, {**tables, "findings": findings})
     writer.record(DATABASE)

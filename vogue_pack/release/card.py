@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from vogue_pack.release.croissant import CITATION, PAPER_URL
 from vogue_pack.release.format import CHECKSUMS, CROISSANT, DATABASE, FINDINGS, MANIFEST, REPORT, TABLES_DIR
-from vogue_pack.report.findings import Finding, all_codes
+from vogue_pack.report.findings import Finding
+from vogue_pack.validate.catalogue import all_codes
 
 if TYPE_CHECKING:
     import duckdb

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from vogue_pack.raw.model import FORMAT_VERSION, TableSpec
 from vogue_pack.release.format import RELEASE_FORMAT_VERSION
-from vogue_pack.report.findings import all_codes
+from vogue_pack.validate.catalogue import all_codes
 
 # Fixed Parquet writer options: with a canonical table (one explicit schema, rows sorted by the key,
 # one chunk per column) pyarrow then writes identical bytes on every run.

@@ -18,6 +18,7 @@ import io
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from vogue_pack._version import __version__
-from vogue_pack.report.findings import Finding, Severity, all_codes
+from vogue_pack.report.findings import CodeInfo, Finding, Severity, registered_codes
 from vogue_pack.report.html_assets import CSS, JS
 from vogue_pack.report.report import REPORT_FORMAT_VERSION, Report, summary_line
 
@@ -94,9 +95,13 @@ def _location(item: Finding) -> str:
     return location
 
 
-def _code_titles(codes: list[str]) -> dict[str, str]:
-    """Catalogue titles of ``codes`` ('' for a code the catalogue does not know, e.g. from an old report)."""
-    catalogue = all_codes()  # Python codes plus those declared by checks/*.sql
+def _code_titles(codes: list[str], catalogue: Mapping[str, CodeInfo] | None) -> dict[str, str]:
+    """Catalogue titles of ``codes`` ('' for a code the catalogue does not know, e.g. from an old report).
+
+    ``catalogue`` is handed in by the caller (``vogue_pack.validate.catalogue.all_codes()``); without one, the
+    codes registered in this process are used."""
+    if catalogue is None:
+        catalogue = registered_codes()
     return {code: catalogue[code].title if code in catalogue else "" for code in codes}
 
 
@@ -112,12 +117,12 @@ class _FindingsData:
     by_file: dict[str, Counter[str]] = field(default_factory=dict)
 
 
-def _findings_data(findings: list[Finding]) -> _FindingsData:
+def _findings_data(findings: list[Finding], catalogue: Mapping[str, CodeInfo] | None) -> _FindingsData:
     codes = sorted({f.code for f in findings})
     files = sorted({f.file or "" for f in findings})
     code_index = {c: i for i, c in enumerate(codes)}
     file_index = {f: i for i, f in enumerate(files)}
-    data = _FindingsData(codes=codes, files=files, rows=[], titles=_code_titles(codes))
+    data = _FindingsData(codes=codes, files=files, rows=[], titles=_code_titles(codes, catalogue))
     for code in codes:
         data.by_code[code] = Counter()
     for name in files:
@@ -344,7 +349,7 @@ def _stats_value_html(value: Any, path: tuple[str, ...]) -> str:
     return _esc(_scalar_text(value))
 
 
-def _stats_html(stats: dict[str, Any] | None) -> str:
+def _stats_html(stats: Mapping[str, Any] | None) -> str:
     """Top-level numbers in an overview card, every nested entry in a card of its own."""
     if not stats:
         return ""
@@ -467,17 +472,19 @@ def render_html(
     images: pa.Table | None = None,
     duplicate_pairs: pa.Table | None = None,
     image_root: Path | None = None,
-    stats: dict[str, Any] | None = None,
+    stats: Mapping[str, Any] | None = None,
     title: str = "VOGUE validation report",
+    catalogue: Mapping[str, CodeInfo] | None = None,
 ) -> str:
     """Render ``report`` as one self-contained HTML page (byte-identical for identical input).
 
     ``images`` (the model's images table) and ``duplicate_pairs`` feed the duplicate gallery; thumbnails
     are read from ``image_root`` (the raw root the image paths are relative to) and only when it is given.
-    ``stats`` (e.g. from vogue_pack.analysis.metrics.compute_stats) is shown as a table in insertion order.
+    ``stats`` (e.g. from vogue_pack.analysis.stats.compute_stats) is shown as a table in insertion order.
+    ``catalogue`` gives the codes' titles (the shipped catalogue, ``vogue_pack.validate.catalogue.all_codes``).
     """
     findings = sorted(report.findings, key=Finding.sort_key)
-    data = _findings_data(findings)
+    data = _findings_data(findings, catalogue)
     payload = {
         "codes": data.codes,
         "code_titles": [data.titles[c] for c in data.codes],
@@ -536,25 +543,19 @@ class Validated(Protocol):
 
 
 def render_validation_html(validation: Validated, *, report: Report | None = None,
+                           stats: Mapping[str, Any] | None = None,
+                           catalogue: Mapping[str, CodeInfo] | None = None,
                            title: str = "VOGUE validation report") -> str:
-    """The page of one pipeline run: its report (or ``report``, e.g. a release's path-scrubbed copy),
-    the duplicate gallery with thumbnails read from the raw root, and the dataset statistics."""
-    from vogue_pack.analysis.stats import compute_stats
-
+    """The page of one pipeline run: its report (or ``report``, e.g. a release's path-scrubbed copy), the
+    duplicate gallery with thumbnails read from the raw root, and ``stats`` (the dataset statistics, computed
+    by the caller from ``validation.tables``; this layer does not compute them)."""
     tables = validation.tables
     return render_html(
         report if report is not None else validation.report,
         images=tables.get("images"),
         duplicate_pairs=tables.get("duplicate_pairs"),
         image_root=Path(validation.root),
-        stats=compute_stats(tables),
+        stats=stats,
         title=title,
+        catalogue=catalogue,
     )
-
-
-def render_release_html(validation: Validated, report_dict: dict[str, Any]) -> str:
-    """The release's ``report.html``: the same page over the release's ``report.json`` (``report_dict``)."""
-    report = Report.from_dict(report_dict)
-    # from_dict does not carry how many dropped findings were errors; the summary does.
-    report.dropped_errors = max(0, int(report_dict["summary"]["errors"]) - len(report.errors))
-    return render_validation_html(validation, report=report)

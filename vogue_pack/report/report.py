@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vogue_pack._version import __version__
-from vogue_pack.report.findings import Finding, Severity, finding
+from vogue_pack.report.findings import Finding, Severity, finding, map_strings
 
 REPORT_FORMAT_VERSION = "1"
 DEFAULT_MAX_FINDINGS = 10_000
@@ -99,6 +100,13 @@ class Report:
             "context": self.context,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+    def map_strings(self, fn: Callable[[str], str], *, root: str | None = None) -> Report:
+        """A copy with ``fn`` applied to every string of its findings and context (and ``root`` replaced
+        when given): what a release stores instead of host paths. Counts and the limit are kept."""
+        return dataclasses.replace(
+            self, root=self.root if root is None else root,
+            findings=[f.map_strings(fn) for f in self.findings], context=map_strings(dict(self.context), fn))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"

@@ -74,7 +74,7 @@ def _best_match(code: str, patterns: Iterable[str]) -> int:
 
 
 def _known_codes() -> set[str]:
-    from vogue_pack.report.findings import all_codes
+    from vogue_pack.validate.catalogue import all_codes
 
     return set(all_codes())
 

@@ -408,6 +408,15 @@ def run_leaderboard(source: Path | Source, predictions: Sequence[str] = (), base
 
     Raises :class:`PredictionsInvalid` carrying the problems of every file (parse and cell problems).
     """
+    names = [*baselines, *(predictor_spec(spec)[0] for spec in predictions)]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:  # before any file is parsed: a usage problem, not a problem of the predictions
+        raise UsageError(f"two predictors are named {', '.join(duplicated)}: name them with NAME=PATH")
+    if reference not in names and reference not in BASELINES:
+        raise UsageError(f"--reference {reference!r} is neither a predictor of this run ({', '.join(names)}) "
+                         f"nor a baseline ({', '.join(BASELINES)})")
+    if resamples < 0:
+        raise UsageError("--bootstrap must be 0 (no intervals) or a positive number of resamples")
     tables = (source if isinstance(source, Source) else load_source(source, images=False)).tables
     predictors: list[Predictor] = []
     problems: list[Finding] = []

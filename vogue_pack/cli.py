@@ -385,6 +385,37 @@ def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, .
 
 
 @cli.command()
+@click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the tasks here (JSON Lines) instead of stdout.")
+@click.option("--tags", is_flag=True, help="Include each utterance's dialogue-act tags.")
+@click.option("--template", "template_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write empty predictions files, one per layout evaluate reads, to this folder.")
+def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None) -> None:
+    """Model inputs of the rating-prediction benchmark: one JSON record per conversation.
+
+    Each record holds what a model may see under the paper's protocol (scenario, transcript, catalogue
+    items with metadata and image paths, the Seeker's profile and profile-survey ratings, mentioned items)
+    and never the ground truth (item ratings, gt_items, satisfaction). Protocol: docs/metrics.md.
+
+    \b
+    Examples:
+      vogue-pack tasks release/1.0 -o tasks.jsonl
+      vogue-pack tasks release/1.0 --tags --template templates/ > tasks.jsonl
+    """
+    from vogue_pack.analysis.tasks import tasks_jsonl, write_tasks, write_templates
+
+    if out is None:
+        click.echo(tasks_jsonl(release, tags), nl=False)
+    else:
+        count = write_tasks(release, out, tags)
+        click.echo(f"wrote {count} tasks to {out}", err=True)
+    if template_dir is not None:
+        for path in write_templates(release, template_dir):
+            click.echo(f"wrote template {path}", err=True)
+
+
+@cli.command()
 @click.argument("raw", type=click.Path(path_type=Path), default="raw", required=False)
 @click.option("--version", "version", required=True, metavar="X.Y[.Z]",
               help="Dataset version of the release (semantic: patch = same records, minor = records added, "

@@ -807,6 +807,8 @@ def render_problems(error: PredictionsInvalid, limit: int = 25) -> str:
     lines = [f"{error.source}: the predictions cannot be scored ({summary}):"]
     for item in error.findings[:limit]:
         location = item.location
+        if item.file and item.file != error.source:  # a file of a folder, or one predictor of several
+            location = f"{item.file}{', ' + location if location else ''}"
         lines.append(f"  {item.code}  {location + ': ' if location else ''}{item.message}")
     if len(error.findings) > limit:
         lines.append(f"  … and {len(error.findings) - limit} more (use --format json for the full list)")

@@ -235,6 +235,9 @@ def _read_rows(path: Path, parsed: ParsedPredictions) -> tuple[list[str], list[t
         parsed.problem("predictions.read", f"not UTF-8 text (byte {exc.start}); expected CSV or Parquet",
                        None)
         return None
+    if not text.strip():
+        parsed.problem("predictions.read", "the file is empty", None)
+        return None
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -404,7 +407,8 @@ def _parse_json_file(path: Path, parsed: ParsedPredictions) -> None:
     scratch: list[Finding] = []
     document = parse_json(text, file, scratch)
     if document is not FAILED:
-        parsed.problems.extend(scratch)
+        one_line = "\n" not in text.strip()
+        parsed.problems.extend(dataclasses.replace(f, row=1) if one_line else f for f in scratch)
         if isinstance(document, dict) and ("conversation_id" in document or "ratings" in document):
             _parse_record(parsed, document, file, 1, "")  # one record (a one-line JSON Lines file)
         elif isinstance(document, list):

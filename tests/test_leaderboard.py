@@ -21,6 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import copy_raw_tree
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_metrics import make_tables
 
 from vogue_pack.analysis.leaderboard import (
@@ -63,6 +65,10 @@ def _example() -> tuple[dict[str, pa.Table], dict[str, list[tuple[int, int, int]
     tables = make_tables([(c, i, m, g, a) for c, i, m, g, a, _ in rows])
     predictions = {"A": [(c, i, a) for c, i, _, _, a, _ in rows], "B": [(c, i, b) for c, i, _, _, _, b in rows]}
     return tables, predictions, [(c, i, g) for c, i, _, g, _, _ in rows]
+
+
+def _cells_of(table: pa.Table) -> dict[tuple[int, int], int]:
+    return {(r["conversation_id"], r["item_id"]): r["rating"] for r in table.to_pylist()}
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -197,8 +203,9 @@ def test_a_planted_difference_is_found(release60: Path) -> None:
 
     tables = load_source(release60).tables
     truth = ground_truth(tables).to_pylist()
-    human = {(r["conversation_id"], r["item_id"]): r["rating"] for r in baseline_predictions(tables, "human").to_pylist()}
-    improved = [(r["conversation_id"], r["item_id"], r["rating"] if n % 4 == 0 else human[(r["conversation_id"], r["item_id"])])
+    human = _cells_of(baseline_predictions(tables, "human"))
+    improved = [(r["conversation_id"], r["item_id"],
+                 r["rating"] if n % 4 == 0 else human[(r["conversation_id"], r["item_id"])])
                 for n, r in enumerate(truth)]
     board = build_leaderboard(tables, [_predictor("improved", improved)], reference="human", resamples=1000, seed=0)
     comparison = board.row("improved").comparison
@@ -211,7 +218,8 @@ def test_a_planted_difference_is_found(release60: Path) -> None:
 
 
 def test_cli_leaderboard_json_table_and_reference(release60: Path, tmp_path: Path) -> None:
-    assistant = release60.parent.parent / "raw" / "data" / "conversation_trials" / "item_ratings" / "assistant_ratings.csv"
+    raw = release60.parent.parent / "raw" / "data"
+    assistant = raw / "conversation_trials" / "item_ratings" / "assistant_ratings.csv"
     runner = CliRunner()
     args = ["evaluate", str(release60), f"assist={assistant}", "--baseline", "mode", "--bootstrap", "200"]
     table = runner.invoke(cli, args)
@@ -229,7 +237,8 @@ def test_cli_leaderboard_json_table_and_reference(release60: Path, tmp_path: Pat
     assert single.stdout.startswith("predictor: baseline human\n")
 
 
-def test_cells_file_and_the_documented_queries(release60: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cells_file_and_the_documented_queries(release60: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "work"
     (work / "release").mkdir(parents=True)
     shutil.copytree(release60, work / "release" / "1.0")
@@ -251,7 +260,7 @@ def test_cells_file_and_the_documented_queries(release60: Path, tmp_path: Path, 
         subset = "mentioned" if mentioned else "unmentioned"
         expected = evaluate(tables, baseline_predictions(tables, predictor)).metrics[subset]
         assert (accuracy, mae) == pytest.approx((expected.accuracy, expected.mae), abs=1e-12)
-    human = {(r["conversation_id"], r["item_id"]): r["rating"] for r in baseline_predictions(tables, "human").to_pylist()}
+    human = _cells_of(baseline_predictions(tables, "human"))
     mode = baseline_predictions(tables, "mode").column("rating")[0].as_py()
     assert len(answers[1]) == sum(1 for v in human.values() if v != mode) and answers[1][0][2]
     by_rating = evaluate(tables, baseline_predictions(tables, "human")).metrics["all"].mae_by_class
@@ -293,11 +302,13 @@ def _write_layouts(folder: Path, rows: list[tuple[int, int, int]]) -> dict[str, 
                              **{f"item_{i}": [cells.get(i, -1) for cells in by_conversation.values()]
                                 for i in items}}), paths["wide.parquet"])
     paths["preds.jsonl"] = folder / "preds.jsonl"
-    paths["preds.jsonl"].write_text("".join(json.dumps({"conversation_id": c, "ratings": {str(i): r for i, r in cells.items()}}) + "\n"
-                                            for c, cells in by_conversation.items()))
+    paths["preds.jsonl"].write_text("".join(
+        json.dumps({"conversation_id": c, "ratings": {str(i): r for i, r in cells.items()}}) + "\n"
+        for c, cells in by_conversation.items()))
     paths["list.json"] = folder / "list.json"
-    paths["list.json"].write_text(json.dumps([{"conversation_id": c, "ratings": {f"item_{i}": r for i, r in cells.items()}}
-                                              for c, cells in by_conversation.items()], indent=2))
+    paths["list.json"].write_text(json.dumps(
+        [{"conversation_id": c, "ratings": {f"item_{i}": r for i, r in cells.items()}}
+         for c, cells in by_conversation.items()], indent=2))
     paths["keyed.json"] = folder / "keyed.json"
     paths["keyed.json"].write_text(json.dumps({str(c): {str(i): r for i, r in cells.items()}
                                                for c, cells in by_conversation.items()}))
@@ -407,7 +418,7 @@ def test_hostile_predictions_are_findings(tmp_path: Path, name: str, content: st
 
 
 def test_hostile_folders(tmp_path: Path) -> None:
-    tables, predictions, _ = _example()
+    tables = _example()[0]
     folder = tmp_path / "run"
     (folder / "conv_1").mkdir(parents=True)
     (folder / "conv_1" / "predictions.json").write_text('{"1": 1, "2": 2, "3": 3}')
@@ -428,7 +439,7 @@ def test_hostile_folders(tmp_path: Path) -> None:
     assert not any(f.code == "predictions.extra" and 10 in (f.value or []) for f in problems)  # the link unread
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert [f.code for f in _problems(tables, empty)][0] == "predictions.read"
+    assert next(f.code for f in _problems(tables, empty)) == "predictions.read"
 
 
 def test_cli_hostile_big_integer_exits_1_not_3(tmp_path: Path) -> None:
@@ -442,3 +453,97 @@ def test_cli_hostile_big_integer_exits_1_not_3(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["evaluate", str(release), str(bad)])
     assert result.exit_code == 1, result.output
     assert "is not an id of the dataset" in result.stderr
+
+
+# --- property tests: evaluate never raises on arbitrary predictions ----------------------------------
+
+PROPERTY = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20)
+
+
+def _never_raises(tables: dict[str, pa.Table], spec: str) -> None:
+    from vogue_pack.analysis.stats import Source
+
+    try:
+        run_leaderboard(Source(tables, "release"), [spec], resamples=5)
+    except PredictionsInvalid as exc:
+        assert exc.findings
+        json.dumps([f.to_dict() for f in exc.findings])
+        from vogue_pack.analysis.predictions import render_problems
+
+        render_problems(exc)
+
+
+@PROPERTY
+@given(data=st.binary(max_size=600), name=st.sampled_from(["p.csv", "p.jsonl", "p.json", "p.parquet", "p",
+                                                           "folder/conv_1/predictions.json", "folder/2.json"]))
+def test_arbitrary_bytes_in_any_layout_never_raise(tmp_path_factory: pytest.TempPathFactory, data: bytes,
+                                                   name: str) -> None:
+    tables = _example()[0]
+    base = tmp_path_factory.mktemp("bytes")
+    path = base / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    _never_raises(tables, str(base / "folder") if name.startswith("folder/") else str(path))
+
+
+@PROPERTY
+@given(prefix=st.sampled_from([b"PAR1", b"{", b"[", b"conversation_id,item_id,rating\n",
+                               b"conversation_id,item_1,item_2\n"]), data=st.binary(max_size=400))
+def test_arbitrary_bytes_behind_a_layout_prefix_never_raise(tmp_path_factory: pytest.TempPathFactory,
+                                                            prefix: bytes, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("prefixed") / "p.dat"
+    path.write_bytes(prefix + data)
+    _never_raises(_example()[0], str(path))
+
+
+@PROPERTY
+@given(where=st.sampled_from(["conversation_id", "ratings", "key", "value", "record", "extra"]),
+       value=JSON_VALUES, key=st.text(max_size=12), line=st.integers(0, 4))
+def test_any_json_value_anywhere_in_a_record_never_raises(tmp_path_factory: pytest.TempPathFactory, where: str,
+                                                          value: Any, key: str, line: int) -> None:
+    tables, predictions, _ = _example()
+    records: list[Any] = []
+    for c in range(1, 6):
+        records.append({"conversation_id": c, "ratings": {str(i): r for cc, i, r in predictions["A"] if cc == c}})
+    record = records[line]
+    if where == "conversation_id":
+        record["conversation_id"] = value
+    elif where == "ratings":
+        record["ratings"] = value
+    elif where == "key":
+        record["ratings"][key] = 3
+    elif where == "value":
+        record["ratings"][next(iter(record["ratings"]))] = value
+    elif where == "record":
+        records[line] = value
+    else:
+        record[key or "x"] = value
+    path = tmp_path_factory.mktemp("records") / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    _never_raises(tables, str(path))
+    folder = path.parent / "folder"
+    for n, r in enumerate(records, start=1):
+        (folder / f"conv_{n}").mkdir(parents=True, exist_ok=True)
+        (folder / f"conv_{n}" / "predictions.json").write_text(json.dumps(r.get("ratings") if isinstance(r, dict)
+                                                                          else r))
+    _never_raises(tables, str(folder))
+
+
+@PROPERTY
+@given(position=st.integers(0, 10_000), byte=st.integers(0, 255))
+def test_one_byte_changes_of_a_parquet_file_never_raise(tmp_path_factory: pytest.TempPathFactory, position: int,
+                                                        byte: int) -> None:
+    tables, predictions, _ = _example()
+    path = tmp_path_factory.mktemp("parquet") / "p.parquet"
+    rows = predictions["A"]
+    pq.write_table(pa.table({"conversation_id": [c for c, _, _ in rows], "item_id": [i for _, i, _ in rows],
+                             "rating": [r for _, _, r in rows]}), path)
+    data = bytearray(path.read_bytes())
+    data[position % len(data)] = byte
+    path.write_bytes(bytes(data))
+    _never_raises(tables, str(path))

@@ -64,7 +64,8 @@ def _poison(release: Path, seed: int) -> None:
         return _replace(table, "rating", pa.array(values, table.schema.field("rating").type))
 
     def rating_rows(table: pa.Table) -> pa.Table:
-        vectors = [[CANARY_INT if seed == 0 else seed % 5 + 1] * len(v or []) for v in table.column("rating_vec").to_pylist()]
+        planted = CANARY_INT if seed == 0 else seed % 5 + 1
+        vectors = [[planted] * len(v or []) for v in table.column("rating_vec").to_pylist()]
         table = _replace(table, "rating_vec", pa.array(vectors, table.schema.field("rating_vec").type))
         texts = [f"{CANARY_TEXT} {seed}"] * table.num_rows
         return _replace(table, "assistant_interpretation", pa.array(texts, pa.string()))
@@ -133,7 +134,8 @@ def test_the_allow_list_never_names_ground_truth() -> None:
 def test_records_hold_what_a_model_may_see(release: Path) -> None:
     tables = load_source(release).tables
     records = list(iter_tasks(release, tags=True))
-    assert [r["conversation_id"] for r in records] == sorted(tables["conversations"].column("conversation_id").to_pylist())
+    ids = tables["conversations"].column("conversation_id").to_pylist()
+    assert [r["conversation_id"] for r in records] == sorted(ids)
     first = records[0]
     cid = first["conversation_id"]
     turns = tables["turns"].filter(pc.equal(tables["turns"].column("conversation_id"), cid))
@@ -141,7 +143,8 @@ def test_records_hold_what_a_model_may_see(release: Path) -> None:
     utterances = tables["utterances"].filter(pc.equal(tables["utterances"].column("conversation_id"), cid))
     assert sum(len(t["utterances"]) for t in first["transcript"]) == utterances.num_rows
     assert first["transcript"][0]["utterances"][0]["text"] == utterances.column("text")[0].as_py()
-    catalogue = tables["conversation_items"].filter(pc.equal(tables["conversation_items"].column("conversation_id"), cid))
+    items = tables["conversation_items"]
+    catalogue = items.filter(pc.equal(items.column("conversation_id"), cid))
     assert first["items_to_rate"] == sorted(catalogue.column("item_id").to_pylist())
     mentioned = sorted(r["item_id"] for r in catalogue.to_pylist() if r["mentioned"])
     assert [i["item_id"] for i in first["catalogue_items"] if i["mentioned"]] == mentioned
@@ -164,7 +167,8 @@ def test_records_hold_what_a_model_may_see(release: Path) -> None:
 def test_every_image_path_exists_in_the_release(release: Path) -> None:
     named = 0
     for record in iter_tasks(release):
-        images = [i["image"] for i in record["catalogue_items"]] + [h["image"] for h in record["seeker"]["profile_ratings"]]
+        images = [i["image"] for i in record["catalogue_items"]]
+        images += [h["image"] for h in record["seeker"]["profile_ratings"]]
         for image in images:
             assert image is not None
             path = release / image["path"]

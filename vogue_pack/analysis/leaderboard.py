@@ -351,7 +351,7 @@ def build_leaderboard(tables: dict[str, pa.Table], predictors: Sequence[Predicto
         estimates = {s: {m: Estimate(point[s][m], *(percentile_interval(boot[s][m]) if resamples
                                                     else (math.nan, math.nan)))
                          for m in METRICS} for s in SUBSETS}
-        comparison = None
+        comparison: dict[str, dict[str, Comparison]] | None = None
         if predictor.name != reference and resamples:
             comparison = {}
             for s in SUBSETS:

@@ -27,7 +27,8 @@ TRUTH_COLOUR = "#444444"
 
 CSS = """
 :root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1b1b1b;
+       background: #fafafa; }
 header { background: #fff; border-bottom: 1px solid #ddd; padding: 14px 24px; }
 h1 { font-size: 20px; margin: 0 0 4px; }
 h2 { font-size: 16px; margin: 28px 0 8px; }

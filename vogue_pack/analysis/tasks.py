@@ -220,7 +220,7 @@ def write_templates(release: Path, folder: Path) -> list[Path]:
         writer.writerows([cid, *([""] * len(all_items))] for cid, _ in cells)
         atomic_write_text(folder / "predictions_wide.csv", wide.getvalue())
         atomic_write_text(folder / "predictions.jsonl", "".join(
-            json.dumps({"conversation_id": cid, "ratings": dict.fromkeys((str(i) for i in iids))}) + "\n"
+            json.dumps({"conversation_id": cid, "ratings": dict.fromkeys(str(i) for i in iids)}) + "\n"
             for cid, iids in cells))
         for cid, iids in cells:
             atomic_write_text(folder / "predictions_folder" / f"conv_{cid}" / "predictions.json",

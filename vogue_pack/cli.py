@@ -307,8 +307,9 @@ def _warn_invalid_source(errors: int) -> None:
               help="Bootstrap resamples over conversations for the intervals and paired tests "
                    "[default: 1000 with several predictors, none with one; 0: none].")
 @click.option("--bootstrap-seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
-@click.option("--reference", default="human", show_default=True,
-              help="Predictor (or baseline) every other one is compared with.")
+@click.option("--reference", default=None,
+              help="Predictor (or baseline) every other one is compared with [default: human]; giving it "
+                   "turns one predictor into a leaderboard too.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the leaderboard and its charts as one self-contained HTML page.")
 @click.option("--cells", "cells_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -316,7 +317,7 @@ def _warn_invalid_source(errors: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: terminal text; json: every metric on stdout.")
 def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, ...], seed: int,
-             allow_missing: bool, resamples: int | None, bootstrap_seed: int, reference: str,
+             allow_missing: bool, resamples: int | None, bootstrap_seed: int, reference: str | None,
              html_path: Path | None, cells_path: Path | None, fmt: str) -> None:
     """Score 1..5 rating predictions of the Seeker's catalogue items with the paper's metrics.
 
@@ -347,7 +348,7 @@ def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, .
 
     if not predictions and not baselines:
         raise click.UsageError("give either a PREDICTIONS file or --baseline NAME")
-    single = len(predictions) + len(baselines) == 1 and resamples is None
+    single = len(predictions) + len(baselines) == 1 and resamples is None and reference is None
     loaded = load_source(source, images=False)
     _warn_invalid_source(loaded.validation_errors)
     try:
@@ -360,7 +361,7 @@ def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, .
                 click.echo(f"note: {result.missing_items} of {result.expected_items} rated items have no "
                            "prediction and were not scored (--allow-missing)", err=True)
             return
-        board = run_leaderboard(loaded, predictions, baselines, reference=reference,
+        board = run_leaderboard(loaded, predictions, baselines, reference=reference or "human",
                                 resamples=1000 if resamples is None else resamples, seed=bootstrap_seed,
                                 allow_missing=allow_missing, baseline_seed=seed)
     except PredictionsInvalid as exc:

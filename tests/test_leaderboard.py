@@ -401,6 +401,9 @@ def _problems(tables: dict[str, pa.Table], path: Path) -> list[Any]:
      {"row": 2, "column": "item_id"}),
     ("huge-wide.csv", "conversation_id,item_99999999999\n1,3\n", "predictions.columns", {"row": 1}),
     ("unicode-wide.csv", "conversation_id,item_\u0663\n1,3\n", "predictions.columns", {"row": 1}),
+    ("deep-vec.csv", "conversation_id,item_1,rating_vec\n1,3,\"" + "[" * 100_000 + "\"\n",
+     "predictions.rating-vec", {"row": 2, "column": "rating_vec"}),
+    ("nul.csv", "conversation_id,item_id,rating\n1,1,\x00\n", "predictions.range", {"row": 2}),
 ])
 def test_hostile_predictions_are_findings(tmp_path: Path, name: str, content: str | bytes, code: str,
                                           where: dict[str, Any]) -> None:

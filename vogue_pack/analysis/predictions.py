@@ -662,7 +662,7 @@ def _check_rating_vec(parsed: ParsedPredictions, line: int, cid: int | None, raw
         return
     try:
         vector = json.loads(raw) if isinstance(raw, str) else list(raw)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: a list literal nested too deeply
         vector = None
     if not isinstance(vector, list) or any(as_int(v) is None for v in vector):
         parsed.problem("predictions.rating-vec", "rating_vec is not a list of integers", line,

@@ -235,6 +235,13 @@ def test_cli_leaderboard_json_table_and_reference(release60: Path, tmp_path: Pat
     # one predictor without --bootstrap: the single-predictor report, unchanged
     single = runner.invoke(cli, ["evaluate", str(release60), "--baseline", "human"])
     assert single.stdout.startswith("predictor: baseline human\n")
+    page = tmp_path / "board.html"
+    with_page = runner.invoke(cli, ["evaluate", str(release60), "--baseline", "human", "--html", str(page)])
+    assert with_page.exit_code == 0 and with_page.stdout == single.stdout
+    assert "<svg" in page.read_text(encoding="utf-8")
+    one_compared = runner.invoke(cli, ["evaluate", str(release60), "--baseline", "mode", "--reference", "human",
+                                       "--bootstrap", "50"])
+    assert "difference from the reference human" in one_compared.stdout
 
 
 def test_cells_file_and_the_documented_queries(release60: Path, tmp_path: Path,

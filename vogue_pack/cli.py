@@ -351,30 +351,32 @@ def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, .
     single = len(predictions) + len(baselines) == 1 and resamples is None and reference is None
     loaded = load_source(source, images=False)
     _warn_invalid_source(loaded.validation_errors)
+    board = None
     try:
-        if single and html_path is None and cells_path is None:
+        if single:  # one predictor: the single-predictor report, exactly as it always was
             path = predictor_spec(predictions[0])[1] if predictions else None
             result = run_evaluation(loaded, path, baselines[0] if baselines else None, seed=seed,
                                     allow_missing=allow_missing)
-            click.echo(render_evaluation(result, fmt), nl=False)
-            if result.missing_items:
-                click.echo(f"note: {result.missing_items} of {result.expected_items} rated items have no "
-                           "prediction and were not scored (--allow-missing)", err=True)
-            return
-        board = run_leaderboard(loaded, predictions, baselines, reference=reference or "human",
-                                resamples=1000 if resamples is None else resamples, seed=bootstrap_seed,
-                                allow_missing=allow_missing, baseline_seed=seed)
+        if not single or html_path is not None or cells_path is not None:
+            board = run_leaderboard(loaded, predictions, baselines, reference=reference or "human",
+                                    resamples=1000 if resamples is None else resamples, seed=bootstrap_seed,
+                                    allow_missing=allow_missing, baseline_seed=seed)
     except PredictionsInvalid as exc:
         if fmt == "json":
             click.echo(problems_json(exc), nl=False)
         click.echo(render_problems(exc), err=True)
         click.get_current_context().exit(EXIT_FINDINGS)
         return
-    if single:  # --html or --cells with one predictor: the output stays the one-predictor report
-        result = board.rows[-1].result
+    if single:
         click.echo(render_evaluation(result, fmt), nl=False)
+        if result.missing_items:
+            click.echo(f"note: {result.missing_items} of {result.expected_items} rated items have no "
+                       "prediction and were not scored (--allow-missing)", err=True)
     else:
+        assert board is not None
         click.echo(render_leaderboard(board, fmt), nl=False)
+    if board is None:
+        return
     if cells_path is not None:
         rows = write_cells(board, cells_path)
         click.echo(f"wrote {rows:,} scored cells to {cells_path}", err=True)

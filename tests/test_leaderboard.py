@@ -557,3 +557,21 @@ def test_one_byte_changes_of_a_parquet_file_never_raise(tmp_path_factory: pytest
     data[position % len(data)] = byte
     path.write_bytes(bytes(data))
     _never_raises(tables, str(path))
+
+
+def test_leaderboard_page_is_self_contained_and_deterministic() -> None:
+    from vogue_pack.analysis.leaderboard_html import render_leaderboard_html
+
+    tables, predictions, _ = _example()
+    hostile = '</style><script src="https://evil.example/x.js"></script>'
+    board = build_leaderboard(tables, [_predictor("A", predictions["A"]), _predictor(hostile, predictions["B"])],
+                              reference="A", resamples=100, seed=0)
+    page = render_leaderboard_html(board)
+    assert page == render_leaderboard_html(board)
+    import html
+
+    assert html.escape(hostile, quote=True) in page  # the name is text
+    lowered = page.replace(html.escape(hostile, quote=True), "").lower()
+    for needle in ("<script", "http://", "https://", " src=", "url(", "@import", "<link", "<img", "<iframe"):
+        assert needle not in lowered, needle
+    assert "default-src 'none'" in html.unescape(page)

@@ -259,3 +259,16 @@ def test_cli_tasks(release: Path, tmp_path: Path) -> None:
     assert '"tags":' in tagged and '"tags":' not in to_stdout.stdout.splitlines()[0]
     not_release = runner.invoke(cli, ["tasks", str(tmp_path)])
     assert not_release.exit_code == 2 and "not a release folder" in not_release.output
+
+
+def test_ground_truth_files_are_never_opened(release: Path, tmp_path: Path) -> None:
+    """Without the ground-truth tables (and with garbage in their place) the tasks are the same bytes."""
+    before = tasks_jsonl(release, tags=True)
+    copy = tmp_path / "stripped"
+    shutil.copytree(release, copy)
+    for name in ("item_ratings", "satisfaction"):
+        (copy / "tables" / f"{name}.parquet").unlink()
+    (copy / "tables" / "duplicate_pairs.parquet").write_bytes(b"not parquet")
+    for name in ("findings.parquet", "report.json", "report.html", "vogue.duckdb"):
+        (copy / name).unlink(missing_ok=True)
+    assert tasks_jsonl(copy, tags=True) == before

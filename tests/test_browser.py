@@ -217,3 +217,53 @@ def test_one_hundred_thousand_findings_stay_paged(browser: Any, tmp_path: Path) 
     assert page.locator("#findings-body tr.finding").inner_text().endswith("needle: turn 5 repeats the Seeker role")
     assert view.errors == []
     page.close()
+
+
+def test_leaderboard_page_renders_offline(browser: Any, tmp_path: Path) -> None:
+    """`evaluate --html`: the leaderboard, the distributions, MAE by true rating and mentioned vs unmentioned
+    render in Chromium with no error, no request and no Content-Security-Policy violation."""
+    from test_leaderboard import _example, _predictor
+
+    from vogue_pack.analysis.leaderboard import baseline_predictor, build_leaderboard
+    from vogue_pack.analysis.leaderboard_html import write_leaderboard_html
+
+    tables, predictions, _ = _example()
+    predictors = [_predictor("A", predictions["A"]), _predictor("model <b>B</b>", predictions["B"]),
+                  baseline_predictor(tables, "mode")]
+    board = build_leaderboard(tables, predictors, reference="A", resamples=300, seed=0)
+    path = tmp_path / "board.html"
+    write_leaderboard_html(board, path)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_selector("#board-all tbody tr")
+    for subset in ("all", "mentioned", "unmentioned"):
+        rows = page.locator(f"#board-{subset} tbody tr")
+        assert rows.count() == 3
+        assert rows.nth(0).locator("td").first.inner_text().startswith("A")
+    # the predictor's name is text, never markup
+    assert page.locator("#board-all tbody tr").nth(1).locator("td").first.inner_text() == "model <b>B</b>"
+    b_mae = board.row("model <b>B</b>").comparison["all"]["mae"]  # type: ignore[index]
+    cell = page.locator("#board-all tbody tr").nth(1).locator("td").nth(4)
+    assert f"Δ {b_mae.difference:+.3f} *" in cell.inner_text() and b_mae.excludes_zero
+    assert cell.locator(".diff.sig").is_visible()
+    assert page.locator("#distribution-charts svg").count() == 3
+    bars = page.locator("#distribution-charts svg").first.locator("rect.bar")
+    assert bars.count() == 10  # predicted and true for 1..5
+    for chart in ("#mae-by-rating", "#mentioned-mae", "#mentioned-accuracy"):
+        box = page.locator(chart).bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 100
+        assert page.locator(f"{chart} circle.dot").count() > 0
+    csp = page.locator("meta[http-equiv='Content-Security-Policy']").get_attribute("content")
+    assert csp is not None and csp.startswith("default-src 'none'")
+    assert errors == []
+    assert requests == [path.as_uri()]
+    shot = tmp_path / "evaluate.png"
+    page.screenshot(path=str(shot), full_page=True)
+    with Image.open(shot) as image:
+        assert image.size[0] == 1280 and image.size[1] > 900
+    page.close()

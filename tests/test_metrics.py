@@ -646,13 +646,15 @@ def test_cli_evaluate_predictions_file(release: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [
     [],  # neither predictions nor --baseline
-    ["--baseline", "human", "PREDICTIONS"],  # both
+    ["--baseline", "human", "human=PREDICTIONS"],  # two predictors of one name
+    ["--baseline", "mode", "--reference", "oracle"],
+    ["--baseline", "mode", "--bootstrap", "-1"],
     ["--baseline", "oracle"],
     ["--format", "xml", "--baseline", "human"],
 ])
 def test_cli_evaluate_usage_errors(release: Path, tmp_path: Path, args: list[str]) -> None:
     predictions = _write_csv(tmp_path / "p.csv", "conversation_id,item_id,rating\n")
-    args = [str(predictions) if a == "PREDICTIONS" else a for a in args]
+    args = [a.replace("PREDICTIONS", str(predictions)) for a in args]
     result = CliRunner().invoke(cli, ["evaluate", str(release), *args])
     assert result.exit_code == 2, result.output
 

@@ -297,21 +297,35 @@ def _warn_invalid_source(errors: int) -> None:
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
-@click.option("--baseline", type=click.Choice(["human", "mode", "random"]), default=None,
-              help="Score a built-in baseline instead of a PREDICTIONS file.")
+@click.argument("predictions", nargs=-1, metavar="[PREDICTIONS]...")
+@click.option("--baseline", "baselines", type=click.Choice(["human", "mode", "random"]), multiple=True,
+              help="Score a built-in baseline (repeatable; beside or instead of PREDICTIONS).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --baseline random.")
 @click.option("--allow-missing", is_flag=True,
               help="Score the cells that have a prediction and report the coverage.")
+@click.option("--bootstrap", "resamples", type=click.IntRange(0), default=None,
+              help="Bootstrap resamples over conversations for the intervals and paired tests "
+                   "[default: 1000 with several predictors, none with one; 0: none].")
+@click.option("--bootstrap-seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--reference", default=None,
+              help="Predictor (or baseline) every other one is compared with [default: human]; giving it "
+                   "turns one predictor into a leaderboard too.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the leaderboard and its charts as one self-contained HTML page.")
+@click.option("--cells", "cells_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every scored cell of every predictor to this Parquet file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: terminal text; json: every metric on stdout.")
-def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed: int, allow_missing: bool,
-             fmt: str) -> None:
+def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, ...], seed: int,
+             allow_missing: bool, resamples: int | None, bootstrap_seed: int, reference: str | None,
+             html_path: Path | None, cells_path: Path | None, fmt: str) -> None:
     """Score 1..5 rating predictions of the Seeker's catalogue items with the paper's metrics.
 
-    SOURCE is a release folder or a raw tree. PREDICTIONS is a CSV or Parquet file, long
-    (conversation_id,item_id,rating) or wide (conversation_id,item_1..item_N[,rating_vec]). Metrics:
-    docs/metrics.md.
+    SOURCE is a release folder or a raw tree. Each PREDICTIONS is a file or folder (CSV or Parquet,
+    long or wide; JSON Lines; a folder of per-conversation JSON), named by its file or folder name or
+    given as NAME=PATH. One predictor prints its metrics; several (or --bootstrap N) print a
+    leaderboard with 95% bootstrap intervals and paired differences from --reference. Layouts and
+    metrics: docs/metrics.md.
 
     \b
     Exit codes: 0 scored, 1 the predictions have problems (listed), 2 usage problem.
@@ -320,7 +334,9 @@ def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed:
       vogue-pack evaluate release/1.0 --baseline human
       vogue-pack evaluate release/1.0 --baseline random --seed 7 --format json
       vogue-pack evaluate release/1.0 predictions.csv --allow-missing
+      vogue-pack evaluate release/1.0 mine=runs/conv_preds/ --baseline mode --html board.html
     """
+    from vogue_pack.analysis.leaderboard import predictor_spec, render_leaderboard, run_leaderboard, write_cells
     from vogue_pack.analysis.metrics import (
         PredictionsInvalid,
         problems_json,
@@ -330,22 +346,76 @@ def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed:
     )
     from vogue_pack.analysis.stats import load_source
 
-    if (predictions is None) == (baseline is None):
+    if not predictions and not baselines:
         raise click.UsageError("give either a PREDICTIONS file or --baseline NAME")
+    single = len(predictions) + len(baselines) == 1 and resamples is None and reference is None
     loaded = load_source(source, images=False)
     _warn_invalid_source(loaded.validation_errors)
+    board = None
     try:
-        result = run_evaluation(loaded, predictions, baseline, seed=seed, allow_missing=allow_missing)
+        if single:  # one predictor: the single-predictor report, exactly as it always was
+            path = predictor_spec(predictions[0])[1] if predictions else None
+            result = run_evaluation(loaded, path, baselines[0] if baselines else None, seed=seed,
+                                    allow_missing=allow_missing)
+        if not single or html_path is not None or cells_path is not None:
+            board = run_leaderboard(loaded, predictions, baselines, reference=reference or "human",
+                                    resamples=1000 if resamples is None else resamples, seed=bootstrap_seed,
+                                    allow_missing=allow_missing, baseline_seed=seed)
     except PredictionsInvalid as exc:
         if fmt == "json":
             click.echo(problems_json(exc), nl=False)
         click.echo(render_problems(exc), err=True)
         click.get_current_context().exit(EXIT_FINDINGS)
         return
-    click.echo(render_evaluation(result, fmt), nl=False)
-    if result.missing_items:
-        click.echo(f"note: {result.missing_items} of {result.expected_items} rated items have no prediction "
-                   "and were not scored (--allow-missing)", err=True)
+    if single:
+        click.echo(render_evaluation(result, fmt), nl=False)
+        if result.missing_items:
+            click.echo(f"note: {result.missing_items} of {result.expected_items} rated items have no "
+                       "prediction and were not scored (--allow-missing)", err=True)
+    else:
+        assert board is not None
+        click.echo(render_leaderboard(board, fmt), nl=False)
+    if board is None:
+        return
+    if cells_path is not None:
+        rows = write_cells(board, cells_path)
+        click.echo(f"wrote {rows:,} scored cells to {cells_path}", err=True)
+    if html_path is not None:
+        from vogue_pack.analysis.leaderboard_html import write_leaderboard_html
+
+        write_leaderboard_html(board, html_path)
+        click.echo(f"wrote the leaderboard page to {html_path}", err=True)
+
+
+@cli.command()
+@click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the tasks here (JSON Lines) instead of stdout.")
+@click.option("--tags", is_flag=True, help="Include each utterance's dialogue-act tags.")
+@click.option("--template", "template_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write empty predictions files, one per layout evaluate reads, to this folder.")
+def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None) -> None:
+    """Model inputs of the rating-prediction benchmark: one JSON record per conversation.
+
+    Each record holds what a model may see under the paper's protocol (scenario, transcript, catalogue
+    items with metadata and image paths, the Seeker's profile and profile-survey ratings, mentioned items)
+    and never the ground truth (item ratings, gt_items, satisfaction). Protocol: docs/metrics.md.
+
+    \b
+    Examples:
+      vogue-pack tasks release/1.0 -o tasks.jsonl
+      vogue-pack tasks release/1.0 --tags --template templates/ > tasks.jsonl
+    """
+    from vogue_pack.analysis.tasks import tasks_jsonl, write_tasks, write_templates
+
+    if out is None:
+        click.echo(tasks_jsonl(release, tags), nl=False)
+    else:
+        count = write_tasks(release, out, tags)
+        click.echo(f"wrote {count} tasks to {out}", err=True)
+    if template_dir is not None:
+        for path in write_templates(release, template_dir):
+            click.echo(f"wrote template {path}", err=True)
 
 
 @cli.command()

@@ -1,17 +1,23 @@
 """Predictions of the Seeker's item ratings: the cells to predict, the baselines, and predictions files.
 
 A predictions file is CSV or Parquet, in the long layout (conversation_id, item_id, rating) or the paper's
-wide layout (conversation_id, item_1..item_N [, rating_vec], the layout of the raw rating files). Every
-problem (layout, values, ranges, duplicates, cells without ground truth, missing cells) becomes a finding
-of the ``predictions.*`` family; :class:`PredictionsInvalid` carries them all at once.
+wide layout (conversation_id, item_1..item_N [, rating_vec], the layout of the raw rating files); or JSON:
+JSON Lines with one ``{"conversation_id": 7, "ratings": {"13": 2, ...}}`` object per line, or a folder
+holding one JSON object per conversation with the conversation id in its path (``conv_7/predictions.json``,
+``conv_7.json``, ``7.json``). The layout is detected from the content. Every problem (layout, values,
+ranges, duplicates, cells without ground truth, missing cells) becomes a finding of the ``predictions.*``
+(or ``json.*``) family with its file and location; :class:`PredictionsInvalid` carries them all at once.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
+import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from vogue_pack.errors import UsageError
+from vogue_pack.raw.reader import FAILED, parse_json
 from vogue_pack.report.findings import Finding, finding
 
 PROBLEMS_FORMAT_VERSION = "1"
@@ -33,6 +40,14 @@ WIDE_IGNORED_COLUMNS = frozenset(
     | {f"likert_{k}" for k in range(1, 6)}
 )
 _MAX_LISTED_ITEMS = 20
+# ids are int32 in every table; a larger integer can name no cell (and must not overflow an Arrow array)
+ID_MAX = 2**31 - 1
+# grammar of an item key in the JSON layouts, and of a conversation id in a folder layout's paths (ASCII
+# digits, whole string, no leading zeros)
+_ITEM_KEY = re.compile(r"(?:item_)?(0|[1-9][0-9]*)", re.ASCII)
+_CONVERSATION_PATH = re.compile(r"(?:conv(?:ersation)?_?)?(0|[1-9][0-9]*)", re.ASCII)
+MAX_JSON_BYTES = 64 * 1024 * 1024  # a predictions JSON of more than 64 MiB is not a predictions file
+LAYOUTS = ("long", "wide", "jsonl", "folder")
 
 
 class PredictionsInvalid(Exception):
@@ -150,11 +165,12 @@ class ParsedPredictions:
     conversation_ids: list[int] = field(default_factory=list)
     item_ids: list[int] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)
+    rows: list[int | None] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     # cells whose rating was present but bad: reported once, not again as "missing"
     rejected: set[tuple[int, int]] = field(default_factory=set)
     row_is_line: bool = True  # CSV: rows are line numbers (header = 1); Parquet: 1-based record numbers
+    layout: str | None = None  # one of LAYOUTS once recognised
 
     def table(self) -> pa.Table:
         return _predictions_table(self.conversation_ids, self.item_ids, self.ratings, self.rows)
@@ -219,6 +235,9 @@ def _read_rows(path: Path, parsed: ParsedPredictions) -> tuple[list[str], list[t
         parsed.problem("predictions.read", f"not UTF-8 text (byte {exc.start}); expected CSV or Parquet",
                        None)
         return None
+    if not text.strip():
+        parsed.problem("predictions.read", "the file is empty", None)
+        return None
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -246,14 +265,24 @@ def _read_rows(path: Path, parsed: ParsedPredictions) -> tuple[list[str], list[t
 
 
 def parse_predictions(path: Path) -> ParsedPredictions:
-    """Parse a predictions file (long or wide layout) into long rows plus problems; never raises on data.
+    """Parse a predictions file or folder (any layout of :data:`LAYOUTS`) into long rows plus problems.
 
-    Rows with a bad value are left out of the table and reported; their cells are in ``rejected``.
+    Never raises on data: rows with a bad value are left out of the table and reported; their cells are
+    in ``rejected``. A folder is read as the folder layout; a file whose first character is ``{`` or ``[``
+    as JSON (Lines); ``PAR1`` bytes as Parquet; anything else as CSV.
     """
     path = Path(path)
+    if path.is_dir():
+        parsed = ParsedPredictions(source=str(path), layout="folder", row_is_line=False)
+        _parse_folder(path, parsed)
+        return parsed
     if not path.is_file():
-        raise UsageError(f"{path}: no such predictions file")
+        raise UsageError(f"{path}: no such predictions file or folder")
     parsed = ParsedPredictions(source=str(path))
+    if _looks_like_json(path):
+        parsed.layout = "jsonl"
+        _parse_json_file(path, parsed)
+        return parsed
     content = _read_rows(path, parsed)
     if content is None:
         return parsed
@@ -264,8 +293,10 @@ def parse_predictions(path: Path) -> ParsedPredictions:
                        value=duplicated)
         return parsed
     if {"conversation_id", "item_id", "rating"} <= set(header):
+        parsed.layout = "long"
         _parse_long(header, rows, parsed)
     elif "conversation_id" in header and any(_wide_item_id(h) is not None for h in header):
+        parsed.layout = "wide"
         _parse_wide(header, rows, parsed)
     else:
         parsed.problem(
@@ -278,17 +309,279 @@ def parse_predictions(path: Path) -> ParsedPredictions:
     return parsed
 
 
+# --- the JSON layouts --------------------------------------------------------------------------------
+
+
+def _short(value: Any, limit: int = 60) -> Any:
+    """``value`` for a message: long strings cut, huge integers described (``str`` of them may raise)."""
+    shown = _shown(value)
+    if isinstance(shown, str) and len(shown) > limit:
+        return shown[:limit] + "…"
+    return shown
+
+
+def _shown(value: Any) -> Any:
+    """A short JSON-safe stand-in for a value read from a hostile file (for a finding's ``value``).
+
+    Nested containers are never copied into a finding (their depth is unbounded), integers beyond 64 bits
+    are described rather than printed (Python refuses ``str`` of a 4,300-digit integer), NaN becomes text.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else f"an integer of {value.bit_length()} bits"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        return value if len(value) <= 200 else value[:200] + "…"
+    if isinstance(value, dict):
+        return f"a JSON object of {len(value)} keys"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} values"
+    return type(value).__name__
+
+
+def _json_int(value: Any) -> int | None:
+    """An integer id from a JSON value: a JSON integer (``7``, also ``7.0``), never a boolean or a string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _json_rating(value: Any) -> int | None:
+    """A rating 1..5 from a JSON value (``3`` or ``3.0``); None for anything else (booleans included)."""
+    number = _json_int(value)
+    return number if number in RATING_VALUES else None
+
+
+def _escape_pointer(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _looks_like_json(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the predictions file: {exc}") from exc
+    if head.startswith(b"PAR1"):
+        return False
+    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return stripped[:1] in (b"{", b"[")
+
+
+def _read_json_text(path: Path, file: str, problems: list[Finding]) -> str | None:
+    """The UTF-8 text of a JSON predictions file, or None with a ``predictions.read`` finding."""
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            problems.append(finding("predictions.read", f"larger than {MAX_JSON_BYTES // 2**20} MiB: not read",
+                                    file=file))
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(finding("predictions.read", f"cannot read the file: {exc.strerror or exc}", file=file))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(finding("predictions.read", f"not UTF-8 text (byte {exc.start})", file=file,
+                                value=exc.start))
+        return None
+    if not text.strip():
+        problems.append(finding("predictions.read", "the file is empty", file=file))
+        return None
+    return text
+
+
+def _parse_json_file(path: Path, parsed: ParsedPredictions) -> None:
+    """JSON Lines (one record per line), or one JSON document: a record, a list of records, or an object
+    keyed by conversation id whose values are the ratings objects."""
+    file = parsed.source
+    text = _read_json_text(path, file, parsed.problems)
+    if text is None:
+        return
+    scratch: list[Finding] = []
+    document = parse_json(text, file, scratch)
+    if document is not FAILED:
+        one_line = "\n" not in text.strip()
+        parsed.problems.extend(dataclasses.replace(f, row=1) if one_line else f for f in scratch)
+        if isinstance(document, dict) and ("conversation_id" in document or "ratings" in document):
+            _parse_record(parsed, document, file, 1, "")  # one record (a one-line JSON Lines file)
+        elif isinstance(document, list):
+            for n, record in enumerate(document):
+                _parse_record(parsed, record, file, None, f"/{n}")
+        elif isinstance(document, dict):  # {"7": {"13": 2, ...}, ...}: conversations as keys
+            for key, ratings in document.items():
+                cid = _path_id(key)
+                pointer = f"/{_escape_pointer(key)}"
+                if cid is None:
+                    parsed.problems.append(finding(
+                        "predictions.columns", f"key {_short(key)!r} is neither conversation_id, ratings nor a "
+                        "conversation id", file=file, pointer=pointer, value=_shown(key),
+                        expected="conversation ids as keys, or JSON Lines records"))
+                    continue
+                _parse_record(parsed, ratings, file, None, pointer, cid_from_path=cid)
+        else:
+            parsed.problems.append(finding(
+                "predictions.columns", f"a JSON document holding {_short(document)!r} is not a predictions "
+                "layout", file=file, value=_shown(document), expected='{"conversation_id": 7, "ratings": {…}}'))
+        return
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        found: list[Finding] = []
+        record = parse_json(line, file, found)
+        parsed.problems.extend(dataclasses.replace(f, row=line_number) for f in found)
+        if record is FAILED:
+            continue
+        _parse_record(parsed, record, file, line_number, "")
+
+
+def _path_id(text: str) -> int | None:
+    match = _CONVERSATION_PATH.fullmatch(text)
+    if match is None:
+        return None
+    value = int(match.group(1)) if len(match.group(1)) <= 10 else ID_MAX + 1
+    return value if value <= ID_MAX else None
+
+
+def _parse_record(parsed: ParsedPredictions, record: Any, file: str, line: int | None, pointer: str,
+                  cid_from_path: int | None = None) -> None:
+    """One conversation's predictions: ``{"conversation_id": 7, "ratings": {...}}``, or (when the id
+    comes from the path or a key) the bare ratings object ``{"13": 2, ...}``."""
+    where: dict[str, Any] = {"file": file, "row": line}
+    if not isinstance(record, dict):
+        parsed.problems.append(finding(
+            "predictions.columns", f"expected a JSON object, found {_shown(record)!r}", file=file, row=line,
+            pointer=pointer or "/", value=_shown(record), expected='{"conversation_id": 7, "ratings": {…}}'))
+        return
+    wrapped = cid_from_path is None or "ratings" in record or "conversation_id" in record
+    cid: int | None = cid_from_path
+    if wrapped:
+        unknown = [k for k in record if k not in ("conversation_id", "ratings")]
+        if unknown:
+            parsed.problems.append(finding(
+                "predictions.columns", f"unknown keys {', '.join(repr(_short(k)) for k in unknown[:10])} "
+                "(a record has exactly conversation_id and ratings)", **where, pointer=pointer or "/",
+                value=[_shown(k) for k in unknown[:50]]))
+        raw_cid = record.get("conversation_id", cid_from_path)
+        cid = _json_int(raw_cid)
+        if cid is None or not 0 <= cid <= ID_MAX:
+            parsed.problems.append(finding(
+                "predictions.value", f"conversation_id {_short(raw_cid)!r} is not a conversation id", **where,
+                pointer=f"{pointer}/conversation_id", value=_shown(raw_cid),
+                expected=f"a JSON integer 0..{ID_MAX}"))
+            return
+        if cid_from_path is not None and cid != cid_from_path:
+            parsed.problems.append(finding(
+                "predictions.value", f"conversation_id {cid} disagrees with the path's conversation "
+                f"{cid_from_path}", **where, pointer=f"{pointer}/conversation_id", value=cid,
+                expected=cid_from_path))
+            return
+        ratings = record.get("ratings")
+        ratings_pointer = f"{pointer}/ratings"
+        if not isinstance(ratings, dict):
+            parsed.problems.append(finding(
+                "predictions.columns", f"ratings is {_shown(ratings)!r}, not an object of item id: rating",
+                **where, pointer=ratings_pointer, keys={"conversation_id": cid}, value=_shown(ratings),
+                expected='{"13": 2, "14": 5, …}'))
+            return
+    else:
+        ratings, ratings_pointer = record, pointer
+    assert cid is not None
+    for key, value in ratings.items():
+        key_pointer = f"{ratings_pointer}/{_escape_pointer(str(key))}"
+        match = _ITEM_KEY.fullmatch(key)
+        iid = int(match.group(1)) if match is not None and len(match.group(1)) <= 10 else None
+        if iid is None or iid > ID_MAX:
+            parsed.problems.append(finding(
+                "predictions.value", f"key {_short(key)!r} is not an item id", **where, pointer=key_pointer,
+                keys={"conversation_id": cid}, value=_shown(key), expected="a global item id such as \"13\""))
+            continue
+        keys = {"conversation_id": cid, "item_id": iid}
+        rating = _json_rating(value)
+        if rating is None:
+            code, what = (("predictions.value", "is null (leave the key out to skip a cell)") if value is None
+                          else ("predictions.range", f"{_short(value)!r} is not an integer 1..5"))
+            parsed.problems.append(finding(code, f"item {iid}: rating {what}", **where, pointer=key_pointer,
+                                           keys=keys, value=_shown(value), expected="an integer 1..5"))
+            parsed.rejected.add((cid, iid))
+            continue
+        parsed.conversation_ids.append(cid)
+        parsed.item_ids.append(iid)
+        parsed.ratings.append(rating)
+        parsed.rows.append(line)
+
+
+def _parse_folder(folder: Path, parsed: ParsedPredictions) -> None:
+    """Every ``*.json`` file under ``folder``: the conversation id from the file name (``conv_7.json``,
+    ``7.json``) or else from its folder (``conv_7/predictions.json``). Symbolic links are not followed."""
+    seen: dict[int, str] = {}
+    found_any = False
+    for directory, subdirs, files in os.walk(folder):
+        subdirs.sort()
+        here = Path(directory)
+        for name in sorted(subdirs):
+            if (here / name).is_symlink():
+                parsed.problems.append(finding("predictions.read", "a symbolic link: not followed",
+                                               file=str(here / name)))
+        for name in sorted(files):
+            if not name.endswith(".json") or name.startswith("."):
+                continue
+            path = here / name
+            file = str(path)
+            found_any = True
+            if path.is_symlink() or not path.is_file():
+                parsed.problems.append(finding("predictions.read", "not a regular file (links are not followed)",
+                                               file=file))
+                continue
+            cid = _path_id(name[: -len(".json")])
+            if cid is None and here != folder:
+                cid = _path_id(here.name)
+            if cid is None:
+                parsed.problems.append(finding(
+                    "predictions.columns", "cannot tell the conversation from the path", file=file,
+                    expected="conv_7/predictions.json, conv_7.json or 7.json"))
+                continue
+            if cid in seen:
+                parsed.problems.append(finding(
+                    "predictions.duplicate", f"conversation {cid} is predicted twice (first in {seen[cid]})",
+                    file=file, keys={"conversation_id": cid}))
+                continue
+            seen[cid] = file
+            text = _read_json_text(path, file, parsed.problems)
+            if text is None:
+                continue
+            document = parse_json(text, file, parsed.problems)
+            if document is FAILED:
+                continue
+            _parse_record(parsed, document, file, None, "", cid_from_path=cid)
+    if not found_any:
+        parsed.problems.append(finding("predictions.read", "the folder holds no .json file", file=str(folder),
+                                       expected="conv_7/predictions.json, conv_7.json or 7.json per conversation"))
+
+
 def _wide_item_id(column: str) -> int | None:
-    if column.startswith("item_") and column[5:].isdigit():
-        return int(column[5:])
+    match = _ITEM_KEY.fullmatch(column)
+    if column.startswith("item_") and match is not None and len(match.group(1)) <= 10:
+        value = int(match.group(1))
+        return value if value <= ID_MAX else None
     return None
 
 
 def _check_key(parsed: ParsedPredictions, line: int, name: str, value: Any) -> int | None:
     key = as_int(value)
     if key is None:
-        parsed.problem("predictions.value", f"{name} {value!r} is not an integer", line, column=name,
-                       value=value, expected="an integer id")
+        parsed.problem("predictions.value", f"{name} {_short(value)!r} is not an integer", line, column=name,
+                       value=_shown(value), expected="an integer id")
+    elif not 0 <= key <= ID_MAX:
+        parsed.problem("predictions.value", f"{name} {_shown(key)} is not an id of the dataset", line,
+                       column=name, value=_shown(key), expected=f"an integer id 0..{ID_MAX}")
+        return None
     return key
 
 
@@ -369,7 +662,7 @@ def _check_rating_vec(parsed: ParsedPredictions, line: int, cid: int | None, raw
         return
     try:
         vector = json.loads(raw) if isinstance(raw, str) else list(raw)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: a list literal nested too deeply
         vector = None
     if not isinstance(vector, list) or any(as_int(v) is None for v in vector):
         parsed.problem("predictions.rating-vec", "rating_vec is not a list of integers", line,
@@ -436,6 +729,11 @@ def check_predictions(tables: dict[str, pa.Table], predictions: pa.Table, allow_
     truth_keys = set(zip(truth.column("conversation_id").to_pylist(), truth.column("item_id").to_pylist(),
                          strict=True))
     conversations = set(truth.column("conversation_id").to_pylist())
+    # a model sees the catalogue, not which cells the Seeker rated: predicting an unrated catalogue cell is
+    # no error (the cell is simply not scored)
+    catalogue = tables.get("conversation_items")
+    catalogue_keys = set() if catalogue is None else set(zip(
+        catalogue.column("conversation_id").to_pylist(), catalogue.column("item_id").to_pylist(), strict=True))
     cids = predictions.column("conversation_id").to_pylist()
     iids = predictions.column("item_id").to_pylist()
     values = predictions.column("rating")
@@ -468,7 +766,7 @@ def check_predictions(tables: dict[str, pa.Table], predictions: pa.Table, allow_
                                     file=source, keys=keys, row=rows[n]))
             continue
         seen[key] = n
-        if key not in truth_keys:
+        if key not in truth_keys and key not in catalogue_keys:
             extra.setdefault(cid, []).append(iid)
     for cid in sorted(extra):
         if cid in conversations:
@@ -513,6 +811,8 @@ def render_problems(error: PredictionsInvalid, limit: int = 25) -> str:
     lines = [f"{error.source}: the predictions cannot be scored ({summary}):"]
     for item in error.findings[:limit]:
         location = item.location
+        if item.file and item.file != error.source:  # a file of a folder, or one predictor of several
+            location = f"{item.file}{', ' + location if location else ''}"
         lines.append(f"  {item.code}  {location + ': ' if location else ''}{item.message}")
     if len(error.findings) > limit:
         lines.append(f"  … and {len(error.findings) - limit} more (use --format json for the full list)")

@@ -112,21 +112,40 @@ def _string_bytes(array: pa.Array) -> memoryview:
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that never reaches the network (no extension auto-install)."""
+    """A sandboxed in-memory DuckDB connection: no file or network access, no extension install or load,
+    configuration locked. Data comes in only as Arrow tables the caller registers (``con.register``)."""
     import duckdb
 
-    return duckdb.connect(":memory:", config=_offline_config())
+    return _lock(duckdb.connect(":memory:", config=_offline_config()))
 
 
 def connect_database(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """Open a release database; read-only connections are what query and verify use."""
+    """Open a release database. A read-only connection is the sandbox every reader uses (query, verify,
+    diff, the card): DuckDB's own read-only mode, external access off (no host file, no COPY TO, no ATTACH,
+    no extension install or load), no spilling to disk, and the configuration locked so that no ``SET``
+    can undo any of it. The build's read-write connection keeps external access (it runs only vogue-pack's
+    own SQL) but never loads or installs extensions."""
     import duckdb
 
-    return duckdb.connect(str(path), read_only=read_only, config=_offline_config())
+    con = duckdb.connect(str(path), read_only=read_only, config=_offline_config())
+    return _lock(con) if read_only else con
 
 
 def _offline_config() -> dict[str, Any]:
-    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    # temp_directory '' switches spilling off: a read-only reader must not create vogue.duckdb.tmp/ inside
+    # the release folder.
+    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+            "allow_community_extensions": False, "temp_directory": ""}
+
+
+def _lock(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Switch external access off, then lock the configuration (DuckDB enforces both from here on).
+
+    Set by statements, in this order, because DuckDB refuses some settings once external access is off and
+    every setting once the configuration is locked."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 _TABLE_ENTRY: dict[str, Any] = {

@@ -374,6 +374,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
             "content_digest_method": CONTENT_DIGEST_METHOD,
             "tables": database["tables"],
             "views": database["views"],
+            "definitions": database["definitions"],
             "sql": database["sql"],
         },
     }

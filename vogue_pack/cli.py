@@ -359,8 +359,12 @@ def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed:
               help="Stop collecting findings after this many.")
 @click.option("--no-expectations", is_flag=True,
               help="Skip the release expectations (checks/expectations/): only for debugging a build.")
+@click.option("--allow-config-overrides", is_flag=True,
+              help="Build even when a vogue-pack.toml in the raw tree switches off or downgrades error-level "
+                   "checks (the card and manifest list them).")
 @image_options
-def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool, hash_name: str,
+def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool,
+          allow_config_overrides: bool, hash_name: str,
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
@@ -372,7 +376,12 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     the release date (default: the newest file time of the raw tree).
 
     \b
-    Exit codes: 0 built, 1 validation errors (nothing built), 2 usage problem (e.g. version exists).
+    Prints the configuration used and the release digest (sha256 of SHA256SUMS): publish that line, and
+    anyone can check a copy with `vogue-pack verify RELEASE --digest sha256:...`.
+
+    \b
+    Exit codes: 0 built, 1 validation errors or a raw-tree config switching errors off (nothing built),
+    2 usage problem (e.g. version exists).
     \b
     Examples:
       vogue-pack build raw/ --version 1.0
@@ -387,7 +396,17 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         progress=progress_enabled(),
     )
-    validation, built = validate_and_build(raw, version, out_dir, options)
+    from vogue_pack.release.build import ConfigOverridesRefused
+    from vogue_pack.validate.config import describe_provenance
+
+    try:
+        validation, built = validate_and_build(raw, version, out_dir, options,
+                                               allow_config_overrides=allow_config_overrides)
+    except ConfigOverridesRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.get_current_context().exit(EXIT_FINDINGS)
+        return
+    click.echo(describe_provenance(validation.report.context.get("configuration", {})), err=True)
     if built is None:
         click.echo(render_text(validation.report), err=True)
         click.echo(f"{summary_line(validation.report)} — no release built; fix the errors and build again "
@@ -399,6 +418,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     click.echo(f"built release {built.version}: {built.files} files, {built.bytes:,} bytes, "
                f"{sum(built.rows.values()):,} rows in {len(built.rows)} tables "
                f"({validation.report.warning_count} validation warnings recorded)", err=True)
+    click.echo(f"release digest: {built.release_digest}", err=True)
     click.echo(str(built.path))
 
 

@@ -383,7 +383,8 @@ def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResu
         if recorded != actual:
             result.add("content", rel, f"sha256 {actual[:12]}… differs from the images table's "
                        f"({str(recorded)[:12]}…) for item {item_id}: the image was replaced")
-    for rel in sorted(p for p in on_disk if p.startswith(f"{IMAGES_DIR}/") and p not in described):
+    # (a file SHA256SUMS does not list is reported as extra already)
+    for rel in sorted(p for p in result.file_sha256 if p.startswith(f"{IMAGES_DIR}/") and p not in described):
         result.add("content", rel, "an image the images table does not describe")
 
 

@@ -18,7 +18,7 @@ def resum(release: Path, *rels: str) -> None:
     sums = release / "SHA256SUMS"
     lines = []
     for line in sums.read_text().splitlines():
-        digest, rel = line.split("  ", 1)
+        _digest, rel = line.split("  ", 1)
         lines.append(f"{sha(release / rel)}  {rel}" if rel in rels else line)
     sums.write_text("\n".join(lines) + "\n")
 

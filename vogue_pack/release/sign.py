@@ -289,7 +289,8 @@ def check_signature(root: Path, public_key: Any, on_disk: set[str], result: Veri
             problems.append(f"{rel} differs from the signed sha256 {signed[rel][:12]}…")
     unhashed = sorted(on_disk - set(present) - {SIGNATURE})
     problems += [f"{rel} is in the release but was not signed" for rel in unhashed if rel not in signed]
-    predicate = document.get("predicate") if isinstance(document.get("predicate"), dict) else {}
+    found = document.get("predicate")
+    predicate: dict[str, Any] = found if isinstance(found, dict) else {}
     if predicate.get("release_digest") != result.release_digest:
         problems.append(f"the signed release digest {predicate.get('release_digest')} is not this release's "
                         f"{result.release_digest}")

@@ -152,3 +152,12 @@ def test_the_views_still_work_in_the_sandbox(release: Path) -> None:
         assert query_release(release, f"SELECT count(*) AS n FROM {view}").column("n")[0].as_py() > 0
     assert query_release(release, "DESCRIBE turns").num_rows > 0
     assert query_release(release, "WITH x AS (SELECT 1 AS a) SELECT a FROM x").to_pylist() == [{"a": 1}]
+
+
+def test_a_planted_write_ahead_log_is_refused(release: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = Path(shutil.copytree(release, tmp_path / "1.0"))
+    (copy / "vogue.duckdb.wal").write_bytes(b"planted")
+    result = CliRunner().invoke(cli, ["query", str(copy), "SELECT 1"])
+    assert result.exit_code == 2 and "not part of a release" in result.stderr

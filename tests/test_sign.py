@@ -10,9 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from release_support import build, shared_image_cache, validate_tree
 from tamper import refile
 
@@ -49,11 +51,11 @@ def keys(tmp_path: Path) -> tuple[Path, Path]:
     return write_keys(tmp_path, ed25519.Ed25519PrivateKey.generate(), "ed25519")
 
 
-def sign(release: Path, key: Path) -> object:
+def sign(release: Path, key: Path) -> Result:
     return CliRunner().invoke(cli, ["sign", str(release), "--key", str(key)])
 
 
-def verify(release: Path, public: Path) -> object:
+def verify(release: Path, public: Path) -> Result:
     return CliRunner().invoke(cli, ["verify", str(release), "--public-key", str(public)])
 
 
@@ -152,3 +154,35 @@ def test_keys_made_by_openssl(release: Path, tmp_path: Path) -> None:
     subprocess.run(["openssl", "pkey", "-in", str(private), "-pubout", "-out", str(public)], check=True)
     assert sign(release, private).exit_code == 0
     assert verify(release, public).exit_code == 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_one_byte_change_of_a_signed_release_fails_verify_with_the_key(signed: tuple[Path, Path],
+                                                                          data: st.DataObject) -> None:
+    """Every file, the signature file included: no single changed byte passes verify --public-key."""
+    release, public = signed
+    files = sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file())
+    rel = data.draw(st.sampled_from(files), label="file")
+    path = release / rel
+    original = path.read_bytes()
+    offset = data.draw(st.integers(min_value=0, max_value=len(original) - 1), label="offset")
+    mask = data.draw(st.integers(min_value=1, max_value=255), label="xor mask")
+    changed = bytearray(original)
+    changed[offset] ^= mask
+    path.write_bytes(bytes(changed))
+    try:
+        from vogue_pack.release.verify import verify_release
+
+        assert not verify_release(release, public_key=public).ok
+    finally:
+        path.write_bytes(original)
+
+
+@pytest.fixture(scope="module")
+def signed(built: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("signed")
+    release = Path(shutil.copytree(built, folder / "1.0"))
+    private, public = write_keys(folder, ed25519.Ed25519PrivateKey.generate(), "module")
+    assert sign(release, private).exit_code == 0
+    return release, public

@@ -294,7 +294,8 @@ def _row(con: duckdb.DuckDBPyConnection, source: str, key: list[str], values: di
     where = " AND ".join(f"{quote_ident(k)} = ?" for k in key)
     cursor = con.execute(f"SELECT * FROM {source} WHERE {where}", [values[k] for k in key])
     names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
+    rows = cursor.fetchall()  # to the end: DuckDB refuses other work on a connection with a pending result
+    row = rows[0] if rows else None
     return {n: _trim(v) for n, v in zip(names, row, strict=True)} if row else {}
 
 

@@ -62,6 +62,11 @@ def query_release(path: Path, sql: str) -> pa.Table:
     database = Path(path) / DATABASE
     if database.is_symlink() or not database.is_file():
         raise UsageError(f"{path}: no {DATABASE}; give a release folder such as release/1.1")
+    wal = database.with_name(database.name + ".wal")
+    if wal.exists() or wal.is_symlink():
+        # DuckDB would replay a write-ahead log over the released tables; a release never has one.
+        raise UsageError(f"{wal} is not part of a release (DuckDB would apply it over the released tables); "
+                         "run `vogue-pack verify` and restore the release")
     if not sql.strip():
         raise UsageError("the SQL query is empty")
     try:

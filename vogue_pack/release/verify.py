@@ -105,15 +105,14 @@ class VerifyResult:
         if len(self.problems) > max_problems:
             lines.append(f"… {len(self.problems) - max_problems} more problems (use --format json)")
         lines += [f"note: {note}" for note in self.notes]
-        if self.release_digest:
-            lines.append(f"release digest: {self.release_digest}")
         anchored = [what for what, done in (("published digest", self.digest_checked),
                                             ("signature", self.signature_checked)) if done]
         state = "OK" if self.ok else "FAILED"
         lines.append(f"{state}: release {self.version or '?'} at {self.path}: {self.checked_files} files and "
                      f"{self.checked_tables} database tables checked, {len(self.problems)} "
                      f"problem{'' if len(self.problems) == 1 else 's'}"
-                     + (f"; checked against the {' and the '.join(anchored)}" if anchored and self.ok else ""))
+                     + (f"; checked against the {' and the '.join(anchored)}" if anchored and self.ok else "")
+                     + (f"; release digest {self.release_digest}" if self.release_digest else ""))
         return "\n".join(lines)
 
 

@@ -293,3 +293,29 @@ def test_a_consistent_tamper_passes_without_a_trust_root_but_fails_the_digest(re
     refile(release_copy, "README.md")
     assert verify_release(release_copy).ok
     assert [p.kind for p in verify_release(release_copy, digest=digest).problems] == ["digest"]
+
+
+@pytest.mark.parametrize("rel", ["SHA256SUMS", "manifest.json"])
+def test_a_folder_in_place_of_a_required_file_fails(release_copy: Path, rel: str) -> None:
+    (release_copy / rel).unlink()
+    (release_copy / rel).mkdir()
+    result = verify_release(release_copy)
+    assert ("unsafe", rel) in [(p.kind, p.path) for p in result.problems], result.render_text()
+
+
+def test_an_images_table_without_its_columns_is_a_problem_not_a_crash(release_copy: Path) -> None:
+    import pyarrow.parquet as pq
+
+    rel = "tables/images.parquet"
+    pq.write_table(pq.read_table(release_copy / rel).drop_columns(["sha256"]), release_copy / rel)
+    refile(release_copy, rel)
+    result = verify_release(release_copy)
+    assert any(p.kind == "content" and p.path == rel for p in result.problems), result.render_text()
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_not_a_crash(release_copy: Path) -> None:
+    name = os.fsdecode(b"extra-\xff.bin")
+    (release_copy / name).write_bytes(b"x")
+    result = CliRunner().invoke(cli, ["verify", str(release_copy)])
+    assert result.exit_code == 1, result.output
+    assert "extra-\\xff.bin" in result.stdout

@@ -277,6 +277,8 @@ def check_signature(root: Path, public_key: Any, on_disk: set[str], result: Veri
             isinstance(subject.get("digest"), dict) else None
         if not isinstance(name, str) or not isinstance(digest, str) or unsafe_path_reason(name) is not None:
             problems.append(f"a signed subject is malformed or names an unsafe path: {str(subject)[:80]}")
+        elif name in signed:
+            problems.append(f"{name} is signed twice: the statement is ambiguous")
         else:
             signed[name] = digest
     present = _signed_files(result)

@@ -83,7 +83,8 @@ class VerifyResult:
         return not self.problems
 
     def add(self, kind: str, path: str, message: str) -> None:
-        self.problems.append(Problem(kind, path, message))
+        # A file name that is not UTF-8 reaches Python with surrogates: show it escaped, never crash on it.
+        self.problems.append(Problem(kind, _shown(path), _shown(message)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +117,21 @@ class VerifyResult:
         return "\n".join(lines)
 
 
+def _shown(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _absent(root: Path, rel: str, what: str, result: VerifyResult) -> None:
+    """Report ``rel`` (a required file not found as a regular file): a link was reported as unsafe already."""
+    path = root / rel
+    if path.is_symlink():
+        return
+    if path.exists():
+        result.add("unsafe", rel, f"{what} is not a regular file; never opened")
+    else:
+        result.add("missing", rel, f"{what} is missing")
+
+
 def _walk(root: Path, result: VerifyResult) -> set[str]:
     """Every regular file under ``root`` (relative paths); links and special files are problems, never
     followed or opened."""
@@ -142,8 +158,7 @@ def _walk(root: Path, result: VerifyResult) -> set[str]:
 
 def _read_sums(root: Path, on_disk: set[str], result: VerifyResult) -> dict[str, str] | None:
     if CHECKSUMS not in on_disk:
-        if not (root / CHECKSUMS).exists() and not (root / CHECKSUMS).is_symlink():
-            result.add("missing", CHECKSUMS, "the checksum file is missing")
+        _absent(root, CHECKSUMS, "the checksum file", result)
         return None
     path = root / CHECKSUMS
     if path.stat().st_size > _MAX_SUMS_BYTES:
@@ -195,8 +210,7 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
     on_disk = _walk(root, result)
     manifest: dict[str, Any] | None = None
     if MANIFEST not in on_disk:
-        if not (root / MANIFEST).is_symlink() and not (root / MANIFEST).exists():
-            result.add("missing", MANIFEST, "the manifest is missing")
+        _absent(root, MANIFEST, "the manifest", result)
     else:
         try:
             manifest = read_manifest(root)
@@ -210,8 +224,7 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
     actual = result.file_sha256
     for rel in sorted(listed):
         if rel not in on_disk:
-            if not (root / rel).is_symlink():  # a link was reported as unsafe already
-                result.add("missing", rel, f"listed in {CHECKSUMS} but not in the release")
+            _absent(root, rel, f"{rel}, listed in {CHECKSUMS},", result)
             continue
         actual[rel] = sha256_file(root / rel)
         result.checked_files += 1
@@ -338,12 +351,15 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
                 continue  # reported above (unsafe, or missing)
             try:
                 table = pq.read_table(root / rel)
-            except (OSError, pa.ArrowException) as exc:
-                result.add("changed", rel, f"not a readable Parquet file: {exc}")
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                result.add("changed", rel, f"not a readable Parquet file: {str(exc)[:200]}")
                 continue
-            con.register("_vogue_parquet", table)
             try:
+                con.register("_vogue_parquet", table)
                 rows, digest = content_digest(con, "_vogue_parquet")
+            except duckdb.Error as exc:
+                result.add("content", rel, f"cannot be read as a table: {str(exc)[:200]}")
+                continue
             finally:
                 con.unregister("_vogue_parquet")
             digests[name] = (rows, digest)
@@ -370,6 +386,9 @@ def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResu
     from vogue_pack.release.format import sha256_file as file_digest
 
     described: set[str] = set()
+    missing_columns = {"item_id", "path", "sha256"} - set(images.column_names)
+    if missing_columns:
+        return  # its content digest differs from the manifest's already; nothing to compare images with
     for item_id, raw_path, recorded in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
                                            images.column("sha256").to_pylist(), strict=True):
         rel = f"{IMAGES_DIR}/{Path(str(raw_path)).name}"

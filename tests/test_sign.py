@@ -186,3 +186,13 @@ def signed(built: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     private, public = write_keys(folder, ed25519.Ed25519PrivateKey.generate(), "module")
     assert sign(release, private).exit_code == 0
     return release, public
+
+
+def test_url_safe_base64_is_read_as_dsse_allows(release: Path, keys: tuple[Path, Path]) -> None:
+    private, public = keys
+    assert sign(release, private).exit_code == 0
+    envelope = json.loads((release / SIGNATURE).read_text())
+    for holder, field in ((envelope, "payload"), (envelope["signatures"][0], "sig")):
+        holder[field] = base64.urlsafe_b64encode(base64.b64decode(holder[field])).decode().rstrip("=")
+    (release / SIGNATURE).write_text(json.dumps(envelope))
+    assert verify(release, public).exit_code == 0

@@ -6,7 +6,8 @@ The format is the one Sigstore bundles and OpenSSF model-signing use:
   the release (except the signature file itself) with its sha256, ``predicateType`` is
   :data:`PREDICATE_TYPE`, and the predicate names the dataset, its version and the release digest;
 - the envelope is DSSE v1 (https://github.com/secure-systems-lab/dsse): ``payloadType``
-  ``application/vnd.in-toto+json``, the payload in standard base64, and each signature computed over
+  ``application/vnd.in-toto+json``, the payload in standard base64 (standard and URL-safe are read), and
+  each signature computed over
   ``PAE(payloadType, payload)`` = ``"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`` (lengths as ASCII
   decimal byte counts). Keys are Ed25519 or ECDSA P-256 (signatures DER-encoded, SHA-256), handled only
   through ``cryptography``; the ``keyid`` is the sha256 of the public key's DER SubjectPublicKeyInfo.
@@ -35,6 +36,13 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://vogue-pack.dev/release/v1"
 _MAX_ENVELOPE_BYTES = 64 << 20
 _MAX_KEY_BYTES = 1 << 16
+
+
+def b64decode(text: str) -> bytes:
+    """Decode DSSE's Base64, which "either standard or URL-safe encoding" may write (padding optional);
+    anything else raises ValueError."""
+    standard = text.strip().replace("-", "+").replace("_", "/")
+    return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -236,7 +244,7 @@ def _read_envelope(path: Path) -> _Envelope | str:
             not all(isinstance(s, dict) and isinstance(s.get("sig"), str) for s in signatures):
         return f"{SIGNATURE}: a DSSE envelope needs a payload and at least one signature"
     try:
-        payload = base64.b64decode(data["payload"], validate=True)
+        payload = b64decode(data["payload"])
     except (binascii.Error, ValueError):
         return f"{SIGNATURE}: the payload is not standard base64"
     return _Envelope(payload, signatures)
@@ -253,7 +261,7 @@ def check_signature(root: Path, public_key: Any, on_disk: set[str], result: Veri
     valid = False
     for entry in envelope.signatures:
         try:
-            signature = base64.b64decode(entry["sig"], validate=True)
+            signature = b64decode(entry["sig"])
         except (binascii.Error, ValueError):
             continue
         if _valid(public_key, signature, message):

@@ -196,3 +196,14 @@ def test_url_safe_base64_is_read_as_dsse_allows(release: Path, keys: tuple[Path,
         holder[field] = base64.urlsafe_b64encode(base64.b64decode(holder[field])).decode().rstrip("=")
     (release / SIGNATURE).write_text(json.dumps(envelope))
     assert verify(release, public).exit_code == 0
+
+
+def test_a_second_key_adds_a_signature_and_either_key_verifies(release: Path, keys: tuple[Path, Path],
+                                                                tmp_path: Path) -> None:
+    private, public = keys
+    other_private, other_public = write_keys(tmp_path, ec.generate_private_key(ec.SECP256R1()), "second")
+    assert sign(release, private).exit_code == 0
+    again = sign(release, other_private)
+    assert again.exit_code == 0 and "2 signatures" in again.stderr
+    assert len(json.loads((release / SIGNATURE).read_text())["signatures"]) == 2
+    assert verify(release, public).exit_code == 0 and verify(release, other_public).exit_code == 0

@@ -232,3 +232,64 @@ def test_checks_command_lists_the_catalogue() -> None:
     listed = json.loads(CliRunner().invoke(cli, ["checks", "--format", "json"]).output)
     assert [c["code"] for c in listed] == [s.code for s in check_catalogue()]
     assert all(c["requires"] and c["description"] for c in listed)
+
+
+# --- safety checks and provenance (a hostile configuration) -------------------------------------------
+
+
+@pytest.mark.parametrize("text", ['ignore = ["tree.symlink"]', 'ignore = ["image.bomb"]',
+                                  '[severity]\n"tree.outside-root" = "warning"', '[severity]\n"image.bomb" = "off"'])
+def test_a_safety_check_named_in_a_config_is_refused(tmp_path: Path, text: str) -> None:
+    root = _raw(tmp_path)
+    (root / "vogue-pack.toml").write_text(text + "\n")
+    with pytest.raises(UsageError, match="safety check and cannot be switched off"):
+        load_config(root)
+    with pytest.raises(UsageError, match="safety check"):
+        load_config(None, ignore=["tree.symlink"])
+
+
+def test_a_family_pattern_never_switches_a_safety_check_off(tmp_path: Path) -> None:
+    root = _raw(tmp_path)
+    (root / "vogue-pack.toml").write_text('ignore = ["tree", "image", "file"]\nselect = ["privacy"]\n'
+                                          '[severity]\n"check" = "warning"\n')
+    config = load_config(root)
+    hostile = [finding("tree.symlink", "m", file="a"), finding("image.bomb", "m", file="b"),
+               finding("check.not-run", "m"), finding("tree.unknown-file", "m", file="c")]
+    kept = _codes(apply_config(hostile, config))
+    assert kept == [("tree.symlink", "error"), ("image.bomb", "error"), ("check.not-run", "error")]
+
+
+def test_provenance_names_the_file_its_digest_and_every_code_switched_off(tmp_path: Path) -> None:
+    import hashlib
+
+    root = _raw(tmp_path)
+    config_file = root.parent / "vogue-pack.toml"
+    config_file.write_text('ignore = ["xref.unknown-item"]\n[severity]\n"schema.type" = "warning"\n')
+    provenance = load_config(root).provenance(all_codes())
+    assert provenance["file"] == "../vogue-pack.toml" and provenance["found"] == "raw-tree"
+    assert provenance["file_sha256"] == hashlib.sha256(config_file.read_bytes()).hexdigest()
+    assert provenance["errors_switched_off"] == {"schema.type": "downgraded", "xref.unknown-item": "ignored"}
+    assert provenance["errors_switched_off_by_file"] == provenance["errors_switched_off"]
+
+
+def test_build_refuses_a_raw_tree_config_that_ignores_errors_and_records_it_when_allowed(
+        small_raw_copy: Path, tmp_path: Path) -> None:
+    (small_raw_copy.parent / "vogue-pack.toml").write_text('ignore = ["item.rating", "xref"]\n')
+    runner = CliRunner()
+    args = ["build", str(small_raw_copy.parent), "--version", "1.0", "--out", str(tmp_path / "out"),
+            "--cache-dir", str(tmp_path / "cache"), "--no-expectations"]
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code == 1, refused.output
+    assert "../vogue-pack.toml in the raw tree" in refused.stderr and "item.rating (ignored)" in refused.stderr
+    assert not (tmp_path / "out" / "1.0").exists()
+    allowed = runner.invoke(cli, [*args, "--allow-config-overrides"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "checks switched off: item.rating (ignored)" in allowed.stderr
+    assert re.search(r"release digest: sha256:[0-9a-f]{64}\n", allowed.stderr)
+    release = tmp_path / "out" / "1.0"
+    manifest = json.loads((release / "manifest.json").read_text())
+    report = json.loads((release / "report.json").read_text())
+    for recorded in (manifest["configuration"], report["context"]["configuration"]):
+        assert recorded["file"] == "../vogue-pack.toml"
+        assert recorded["errors_switched_off"]["item.rating"] == "ignored"
+    assert "**Checks switched off for this release:** `item.rating` (ignored)" in (release / "README.md").read_text()

@@ -178,3 +178,30 @@ def test_a_damaged_previous_release_does_not_block_a_build(base: Validation, tmp
     built = build(base, tmp_path, "1.1")
     assert built.required_bump is None
     assert len(built.warnings) == 1 and "could not compare with the previous release 1.0" in built.warnings[0]
+
+
+def test_diff_verifies_both_sides_and_trusts_no_recorded_digest(base: Validation, tmp_path: Path) -> None:
+    """The issue's tampering: a Parquet table rewritten with SHA256SUMS and manifest.files updated made diff
+    say "same ... patch bump" because it trusted the manifest. diff now verifies first (exit 1)."""
+    import pyarrow.parquet as pq
+    from tamper import refile
+
+    old = build(base, tmp_path, "1.0").path
+    new = build(base, tmp_path, "1.0.1").path
+    rel = "tables/item_ratings.parquet"
+    table = pq.read_table(new / rel)
+    pq.write_table(table.slice(1), new / rel)
+    refile(new, rel)
+    result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
+    assert result.exit_code == 1, result.output
+    assert "does not verify" in result.stderr and rel in result.stderr
+    assert "same" not in result.stdout
+
+
+def test_diff_says_when_the_arguments_look_reversed(releases: tuple[Path, Path, dict[str, Any]]) -> None:
+    old, new, _planted = releases
+    text = CliRunner().invoke(cli, ["diff", str(new), str(old)])
+    assert text.exit_code == 0, text.output
+    assert "the arguments look reversed: NEW (1.0) is an older version than OLD (2.0)" in text.stdout
+    forward = CliRunner().invoke(cli, ["diff", str(old), str(new)])
+    assert "reversed" not in forward.output

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -40,13 +41,20 @@ from vogue_pack.errors import UsageError
 from vogue_pack.raw.model import TABLES
 from vogue_pack.release import build as release_module
 from vogue_pack.release.build import build_release
-from vogue_pack.release.format import connect_memory, content_digest, quote_literal
+from vogue_pack.release.format import content_digest, quote_literal
 from vogue_pack.release.tables import canonical_table, release_schema
 from vogue_pack.release.verify import verify_release
 from vogue_pack.synth import SynthInfo
 from vogue_pack.validate.pipeline import Validation
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+
+def _reader() -> duckdb.DuckDBPyConnection:
+    """A plain DuckDB connection that reads files, as a researcher's would (the sandbox reads none)."""
+    return duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +171,7 @@ def test_no_host_path_in_any_release_file(release: Path, validation: Validation)
 
 def test_duckdb_tables_match_the_parquet_files(release: Path) -> None:
     manifest = _manifest(release)
-    con = connect_memory()
+    con = _reader()
     try:
         con.execute(f"ATTACH {quote_literal(str(release / DATABASE))} AS db (READ_ONLY)")
         for name, entry in manifest["tables"].items():
@@ -215,7 +223,7 @@ def test_parquet_loads_in_pyarrow_pandas_and_duckdb(release: Path) -> None:
     import pandas as pd
 
     manifest = _manifest(release)
-    con = connect_memory()
+    con = _reader()
     try:
         for entry in manifest["tables"].values():
             path = release / entry["path"]

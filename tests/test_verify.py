@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from release_support import DATABASE, build, release_files, shared_image_cache, validate_tree
+from tamper import edit_manifest, refile, resum
 
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
@@ -161,3 +164,158 @@ def test_cli_exit_codes_and_json(release_copy: Path) -> None:
     assert failed.exit_code == 1
     assert "missing  images/item_2.png" in failed.stdout
     assert failed.stdout.rstrip().splitlines()[-1].startswith("FAILED: release 1.0")
+
+
+# ----------------------------------------------------------------- consistent tampering (issue: trust)
+
+
+def _problems(release: Path, **kwargs: object) -> list[tuple[str, str, str]]:
+    result = verify_release(release, **kwargs)  # type: ignore[arg-type]
+    return [(p.kind, p.path, p.message) for p in result.problems]
+
+
+def test_a_redefined_view_with_its_checksum_updated_fails(release_copy: Path) -> None:
+    con = connect_database(release_copy / DATABASE, read_only=False)
+    con.execute("CREATE OR REPLACE VIEW known_quirks AS SELECT 'nothing to see' AS code")
+    con.close()
+    resum(release_copy, DATABASE)
+    problems = _problems(release_copy)
+    assert any(kind == "content" and "view known_quirks" in message and "redefined" in message
+               for kind, _path, message in problems), problems
+
+
+def test_a_rewritten_parquet_table_with_sums_and_manifest_updated_fails(release_copy: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rel = "tables/item_ratings.parquet"
+    table = pq.read_table(release_copy / rel)
+    column = next(f.name for f in table.schema if pa.types.is_integer(f.type) and f.name == "rating")
+    changed = table.set_column(table.schema.get_field_index(column), column,
+                               pa.array([5] * table.num_rows, table.schema.field(column).type))
+    pq.write_table(changed, release_copy / rel)
+    refile(release_copy, rel)
+    problems = _problems(release_copy)
+    assert any(kind == "content" and path == rel for kind, path, _m in problems), problems
+    assert any(kind == "content" and path == DATABASE and "item_ratings" in message and "disagree" in message
+               for kind, path, message in problems), problems
+
+
+def test_a_replaced_image_with_sums_and_manifest_updated_fails(release_copy: Path) -> None:
+    (release_copy / "images/item_1.png").write_bytes((release_copy / "images/item_2.png").read_bytes())
+    refile(release_copy, "images/item_1.png")
+    problems = _problems(release_copy)
+    assert [(kind, path) for kind, path, _m in problems] == [("content", "images/item_1.png")], problems
+
+
+def test_an_edited_duckdb_table_with_manifest_digests_updated_fails(release_copy: Path) -> None:
+    from vogue_pack.release.format import content_digest
+
+    con = connect_database(release_copy / DATABASE, read_only=False)
+    con.execute("UPDATE item_ratings SET rating = 1")
+    rows, digest = content_digest(con, "item_ratings")
+    con.close()
+    resum(release_copy, DATABASE)
+
+    def change(manifest: dict) -> None:  # type: ignore[type-arg]
+        manifest["duckdb"]["tables"]["item_ratings"] = {"rows": rows, "content_digest": digest}
+
+    edit_manifest(release_copy, change)
+    problems = _problems(release_copy)
+    assert any(kind == "content" and "table item_ratings differs from tables/item_ratings.parquet" in message
+               for kind, _p, message in problems), problems
+    assert any(kind == "manifest" and "duckdb.tables.item_ratings.content_digest" in message
+               for kind, _p, message in problems), problems
+
+
+@pytest.mark.parametrize("outside", ["../outside.txt", "/etc/passwd", "tables/../../outside.txt", "a//b"])
+def test_a_path_outside_the_release_is_never_opened(release_copy: Path, outside: str) -> None:
+    secret = release_copy.parent / "outside.txt"
+    secret.write_text("host file\n")
+    digest = hashlib.sha256(secret.read_bytes()).hexdigest()
+    with (release_copy / "SHA256SUMS").open("a") as sums:
+        sums.write(f"{digest}  {outside}\n")
+
+    def change(manifest: dict) -> None:  # type: ignore[type-arg]
+        manifest["files"].append({"path": outside, "bytes": secret.stat().st_size, "sha256": digest})
+
+    edit_manifest(release_copy, change)
+    result = verify_release(release_copy)
+    assert not result.ok
+    assert any(p.kind == "unsafe" and outside in p.message for p in result.problems), result.render_text()
+    assert outside not in result.file_sha256  # never hashed, so never opened
+
+
+def test_a_symlink_in_the_release_fails(release_copy: Path) -> None:
+    (release_copy / "images/item_1.png").unlink()
+    os.symlink(release_copy / "images/item_2.png", release_copy / "images/item_1.png")
+    os.symlink("/etc", release_copy / "tables/linked")
+    problems = _problems(release_copy)
+    assert ("unsafe", "images/item_1.png") in [(k, p) for k, p, _m in problems], problems
+    assert ("unsafe", "tables/linked") in [(k, p) for k, p, _m in problems], problems
+
+
+def test_a_fifo_is_never_opened(release_copy: Path) -> None:
+    os.mkfifo(release_copy / "pipe")
+    assert ("unsafe", "pipe") in [(k, p) for k, p, _m in _problems(release_copy)]
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000,
+                                  '{"format": "vogue-pack-release", "n": ' + "9" * 100_000 + "}",
+                                  '{"format": "vogue-pack-release", "format_version": 1e999}'])
+def test_a_hostile_manifest_is_a_failure_not_a_traceback(release_copy: Path, text: str) -> None:
+    (release_copy / "manifest.json").write_text(text)
+    resum(release_copy, "manifest.json")
+    result = CliRunner().invoke(cli, ["verify", str(release_copy)])
+    assert result.exit_code == 1, result.output
+    assert "manifest.json" in result.stdout and "Traceback" not in result.output
+
+
+def test_digest_match_and_mismatch(release: Path) -> None:
+    digest = "sha256:" + hashlib.sha256((release / "SHA256SUMS").read_bytes()).hexdigest()
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["verify", str(release), "--digest", digest.upper().replace("SHA256:", "sha256:")])
+    assert ok.exit_code == 0, ok.output
+    assert "checked against the published digest" in ok.stdout
+    wrong = "sha256:" + "0" * 64
+    failed = runner.invoke(cli, ["verify", str(release), "--digest", wrong])
+    assert failed.exit_code == 1
+    assert f"not the published {wrong}" in failed.stdout
+    malformed = runner.invoke(cli, ["verify", str(release), "--digest", "md5:abc"])
+    assert malformed.exit_code == 2 and "not a release digest" in malformed.stderr
+
+
+def test_a_consistent_tamper_passes_without_a_trust_root_but_fails_the_digest(release_copy: Path) -> None:
+    """What verify without a key cannot prove: an attacker who rewrites SHA256SUMS too. The digest can."""
+    digest = "sha256:" + hashlib.sha256((release_copy / "SHA256SUMS").read_bytes()).hexdigest()
+    card = release_copy / "README.md"
+    card.write_text(card.read_text() + "\nedited\n")
+    refile(release_copy, "README.md")
+    assert verify_release(release_copy).ok
+    assert [p.kind for p in verify_release(release_copy, digest=digest).problems] == ["digest"]
+
+
+@pytest.mark.parametrize("rel", ["SHA256SUMS", "manifest.json"])
+def test_a_folder_in_place_of_a_required_file_fails(release_copy: Path, rel: str) -> None:
+    (release_copy / rel).unlink()
+    (release_copy / rel).mkdir()
+    result = verify_release(release_copy)
+    assert ("unsafe", rel) in [(p.kind, p.path) for p in result.problems], result.render_text()
+
+
+def test_an_images_table_without_its_columns_is_a_problem_not_a_crash(release_copy: Path) -> None:
+    import pyarrow.parquet as pq
+
+    rel = "tables/images.parquet"
+    pq.write_table(pq.read_table(release_copy / rel).drop_columns(["sha256"]), release_copy / rel)
+    refile(release_copy, rel)
+    result = verify_release(release_copy)
+    assert any(p.kind == "content" and p.path == rel for p in result.problems), result.render_text()
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_not_a_crash(release_copy: Path) -> None:
+    name = os.fsdecode(b"extra-\xff.bin")
+    (release_copy / name).write_bytes(b"x")
+    result = CliRunner().invoke(cli, ["verify", str(release_copy)])
+    assert result.exit_code == 1, result.output
+    assert "extra-\\xff.bin" in result.stdout

@@ -429,8 +429,12 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
               help="Stop collecting findings after this many.")
 @click.option("--no-expectations", is_flag=True,
               help="Skip the release expectations (checks/expectations/): only for debugging a build.")
+@click.option("--allow-config-overrides", is_flag=True,
+              help="Build even when a vogue-pack.toml in the raw tree switches off or downgrades error-level "
+                   "checks (the card and manifest list them).")
 @image_options
-def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool, hash_name: str,
+def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool,
+          allow_config_overrides: bool, hash_name: str,
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
@@ -442,7 +446,12 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     the release date (default: the newest file time of the raw tree).
 
     \b
-    Exit codes: 0 built, 1 validation errors (nothing built), 2 usage problem (e.g. version exists).
+    Prints the configuration used and the release digest (sha256 of SHA256SUMS): publish that line, and
+    anyone can check a copy with `vogue-pack verify RELEASE --digest sha256:...`.
+
+    \b
+    Exit codes: 0 built, 1 validation errors or a raw-tree config switching errors off (nothing built),
+    2 usage problem (e.g. version exists).
     \b
     Examples:
       vogue-pack build raw/ --version 1.0
@@ -457,7 +466,17 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         progress=progress_enabled(),
     )
-    validation, built = validate_and_build(raw, version, out_dir, options)
+    from vogue_pack.release.build import ConfigOverridesRefused
+    from vogue_pack.validate.config import describe_provenance
+
+    try:
+        validation, built = validate_and_build(raw, version, out_dir, options,
+                                               allow_config_overrides=allow_config_overrides)
+    except ConfigOverridesRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.get_current_context().exit(EXIT_FINDINGS)
+        return
+    click.echo(describe_provenance(validation.report.context.get("configuration", {})), err=True)
     if built is None:
         click.echo(render_text(validation.report), err=True)
         click.echo(f"{summary_line(validation.report)} — no release built; fix the errors and build again "
@@ -469,6 +488,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     click.echo(f"built release {built.version}: {built.files} files, {built.bytes:,} bytes, "
                f"{sum(built.rows.values()):,} rows in {len(built.rows)} tables "
                f"({validation.report.warning_count} validation warnings recorded)", err=True)
+    click.echo(f"release digest: {built.release_digest}", err=True)
     click.echo(str(built.path))
 
 
@@ -476,25 +496,63 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
 @click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: problems and a summary line; json: the full result on stdout.")
-def verify(release: Path, fmt: str) -> None:
-    """Check a release folder: every file's sha256, missing and extra files, the manifest, and the
-    table contents of vogue.duckdb.
+@click.option("--digest", "digest", metavar="sha256:HEX", default=None,
+              help="The published release digest (as build printed it): fail unless the release has it.")
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="PEM public key: fail unless signature.dsse.json is its valid signature "
+                                 "over exactly this release's files.")
+def verify(release: Path, fmt: str, digest: str | None, public_key: Path | None) -> None:
+    """Check a release folder against itself: every file's sha256, missing, extra and unsafe files, the
+    manifest, the Parquet tables against vogue.duckdb (contents, views, macros), and the images against
+    the images table. With --digest or --public-key, also against a trust root from outside the folder.
 
     \b
-    Exit codes: 0 the release is intact, 1 problems found (listed), 2 not a release.
+    Exit codes: 0 the release is intact, 1 problems found (listed), 2 not a release or a bad option.
     \b
     Examples:
       vogue-pack verify release/1.1
-      vogue-pack verify release/1.1 --format json
+      vogue-pack verify release/1.1 --digest sha256:0123...
+      vogue-pack verify release/1.1 --public-key maintainers.pub.pem --format json
     """
     from vogue_pack.release.verify import verify_json, verify_release
 
-    result = verify_release(release)
+    result = verify_release(release, digest=digest, public_key=public_key)
     if fmt == "json":
         click.echo(verify_json(result), nl=False)
     else:
         click.echo(result.render_text())
     click.get_current_context().exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("release", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--key", "key", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="PEM private key, Ed25519 (openssl genpkey -algorithm ed25519) or ECDSA P-256. An encrypted "
+                   "key reads its passphrase from VOGUE_PACK_KEY_PASSPHRASE.")
+def sign(release: Path, key: Path) -> None:
+    """Sign a verified release: write signature.dsse.json, an in-toto Statement over every file's sha256
+    in a DSSE envelope (offline; the format Sigstore and OpenSSF model-signing use).
+
+    Refuses (exit 1) a release that does not verify. Check with `vogue-pack verify RELEASE --public-key`.
+
+    \b
+    Examples:
+      openssl genpkey -algorithm ed25519 -out release-key.pem
+      openssl pkey -in release-key.pem -pubout -out release-key.pub.pem
+      vogue-pack sign release/1.1 --key release-key.pem
+    """
+    from vogue_pack.release.sign import sign_release
+
+    result, signed = sign_release(release, key)
+    if signed is None:
+        click.echo(result.render_text(), err=True)
+        click.echo(f"not signed: release {release} does not verify", err=True)
+        click.get_current_context().exit(EXIT_FINDINGS)
+        return
+    click.echo(f"signed {signed.files} files of release {result.version} with key {signed.key_id[:16]}… "
+               f"({signed.signatures} signature{'' if signed.signatures == 1 else 's'} in the envelope)", err=True)
+    click.echo(f"release digest: {signed.release_digest}", err=True)
+    click.echo(str(signed.path))
 
 
 @cli.command()
@@ -505,14 +563,15 @@ def verify(release: Path, fmt: str) -> None:
 @click.option("--max-rows", type=click.IntRange(1), default=1000, show_default=True,
               help="Rows shown by --format table (csv and json print all).")
 def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
-    """Run read-only DuckDB SQL over a release's vogue.duckdb and print the result.
+    """Run one read-only SELECT over a release's vogue.duckdb (sandboxed: no writes, files, ATTACH,
+    COPY, EXPORT, extensions or settings) and print the result.
 
     Tables are those of docs/data-model.md plus findings; views: utterances_in_context,
     utterance_tags, ratings_side_by_side, items_with_images, known_quirks (docs/release-format.md);
     the human baseline's metrics: metrics_human_overall, metrics_human_per_conversation, ... (docs/metrics.md).
 
     \b
-    Exit codes: 0 ok, 2 bad SQL or not a release.
+    Exit codes: 0 ok, 2 bad SQL, a statement that is not a SELECT, or not a release.
     \b
     Examples:
       vogue-pack query release/1.1 "SELECT count(*) FROM conversations"
@@ -530,16 +589,25 @@ def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
               help="text: a summary with samples; json: every count and sample on stdout.")
 def diff(old: Path, new: Path, fmt: str) -> None:
     """Compare two releases: records added, removed and changed per table (by key, with samples), files
-    added, removed and changed, and the version bump Croissant's rules call for.
+    added, removed and changed, and the version bump Croissant's rules call for. Both releases are
+    verified first (exit 1 when one does not verify); only recomputed digests are compared.
 
     \b
     Examples:
       vogue-pack diff release/1.0 release/1.1
       vogue-pack diff release/1.0 release/1.1 --format json
     """
-    from vogue_pack.release.diff import diff_releases
+    from vogue_pack.release.diff import UnverifiedRelease, diff_releases
 
-    result = diff_releases(old, new)
+    try:
+        result = diff_releases(old, new)
+    except UnverifiedRelease as exc:
+        click.echo(exc.result.render_text(), err=True)
+        click.echo(f"error: {exc}", err=True)
+        click.get_current_context().exit(EXIT_FINDINGS)
+        return
+    for note in result.notes if fmt == "json" else []:  # the text rendering shows them itself
+        click.echo(f"warning: {note}", err=True)
     click.echo(result.to_json() if fmt == "json" else result.render_text(), nl=fmt == "text")
 
 

@@ -44,6 +44,7 @@ from vogue_pack.release.format import (
     canonical_json,
     connect_database,
     parse_version,
+    release_digest,
     semver,
     sha256_bytes,
     sha256_file,
@@ -55,6 +56,11 @@ if TYPE_CHECKING:
     from vogue_pack.validate.pipeline import ValidateOptions, Validation
 
 _PARTIAL = ".partial-"
+
+
+class ConfigOverridesRefused(Exception):
+    """A configuration file that came with the raw tree switches error-level checks off or downgrades
+    them, and the command line did not allow it (exit 1: the verdict would not be the tool's)."""
 
 
 class Validated(Protocol):
@@ -78,6 +84,8 @@ class BuildResult:
     previous_version: str | None = None
     required_bump: str | None = None
     warnings: tuple[str, ...] = ()
+    release_digest: str = ""  # sha256: of SHA256SUMS, the one line to publish
+    configuration: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------- raw tree
@@ -225,9 +233,36 @@ def remove_stale_partials(out_dir: Path) -> list[Path]:
     return removed
 
 
+def effective_configuration(report: Report) -> dict[str, Any]:
+    """The configuration provenance the validation recorded (the default configuration when none was)."""
+    recorded = report.context.get("configuration")
+    if isinstance(recorded, dict):
+        return recorded
+    from vogue_pack.validate.catalogue import all_codes
+    from vogue_pack.validate.config import Config
+
+    return Config().provenance(all_codes())
+
+
+def check_config_overrides(configuration: Mapping[str, Any], allow: bool) -> None:
+    """Refuse (ConfigOverridesRefused) a raw-tree configuration file that ignores or downgrades an
+    error-level code, unless ``allow`` (``--allow-config-overrides``)."""
+    off = configuration.get("errors_switched_off_by_file") or {}
+    if configuration.get("found") != "raw-tree" or not off or allow:
+        return
+    codes = sorted(off)
+    listed = ", ".join(f"{code} ({off[code]})" for code in codes[:20])
+    more = f" and {len(codes) - 20} more" if len(codes) > 20 else ""
+    raise ConfigOverridesRefused(
+        f"{configuration.get('file')} in the raw tree switches off error-level checks: {listed}{more}. A "
+        "release is not built on a verdict that a file inside the data changed; remove the file, or pass "
+        "--allow-config-overrides to build anyway (the card and manifest then list every code switched off)")
+
+
 def build_release(validation: Validated, version: str, out_dir: Path, *,
                   source_date_epoch: int | None = None,
-                  progress: Callable[[str, int, int | None], None] | None = None) -> BuildResult:
+                  progress: Callable[[str, int, int | None], None] | None = None,
+                  allow_config_overrides: bool = False) -> BuildResult:
     """Write ``out_dir/<version>/`` from a validation without error findings.
 
     Raises UsageError when the version is malformed or exists already, when the validation has errors
@@ -238,6 +273,7 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     parsed = parse_version(version)
     assert parsed is not None
     report = validation.report
+    check_config_overrides(effective_configuration(report), allow_config_overrides)
     if not report.ok:
         raise UsageError(f"the validation has {report.error_count} error findings; a release is built "
                          "only from a raw tree without errors")
@@ -294,6 +330,8 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
         previous_version=existing[previous].name if previous is not None else None,
         required_bump=required,
         warnings=tuple(warnings),
+        release_digest=release_digest((target / CHECKSUMS).read_bytes()),
+        configuration=manifest.get("configuration", {}),
     )
 
 
@@ -364,6 +402,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
             "warnings": report.warning_count,
             "by_code": report_dict["summary"]["by_code"],
         },
+        "configuration": effective_configuration(report),
         "parquet_writer": {k: v for k, v in PARQUET_OPTIONS.items()},
         "tables": table_entries,
         "findings": _table_entry(FINDINGS, findings, ("finding_id",), database["tables"]["findings"]),
@@ -374,6 +413,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
             "content_digest_method": CONTENT_DIGEST_METHOD,
             "tables": database["tables"],
             "views": database["views"],
+            "definitions": database["definitions"],
             "sql": database["sql"],
         },
     }
@@ -443,13 +483,16 @@ def check_new_version(version: str, out_dir: Path) -> None:
 
 
 def validate_and_build(raw: Path, version: str, out_dir: Path, options: ValidateOptions | None = None, *,
-                       source_date_epoch: int | None = None) -> tuple[Validation, BuildResult | None]:
+                       source_date_epoch: int | None = None, allow_config_overrides: bool = False,
+                       ) -> tuple[Validation, BuildResult | None]:
     """What ``vogue-pack build`` does: validate ``raw``, then build unless the report has errors (then the
-    BuildResult is None and nothing is written)."""
+    BuildResult is None and nothing is written). A raw-tree configuration that switches error-level
+    checks off raises ConfigOverridesRefused unless ``allow_config_overrides``."""
     from vogue_pack.validate.pipeline import validate
 
     check_new_version(version, out_dir)
     validation = validate(Path(raw), options)
+    check_config_overrides(effective_configuration(validation.report), allow_config_overrides)
     if not validation.report.ok:
         return validation, None
     if options is not None and options.progress:
@@ -457,5 +500,6 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
 
         with progress() as on_progress:
             return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
-                                             progress=on_progress)
-    return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch)
+                                             progress=on_progress, allow_config_overrides=allow_config_overrides)
+    return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
+                                     allow_config_overrides=allow_config_overrides)

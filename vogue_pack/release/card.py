@@ -114,6 +114,19 @@ def _quirks(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _configuration(manifest: Mapping[str, Any]) -> list[str]:
+    """Which checks were switched off for this release, and by which configuration."""
+    config = manifest.get("configuration") or {}
+    off = config.get("errors_switched_off") or {}
+    source = (f"configuration file `{config['file']}` ({config.get('found')}, sha256 `{config.get('file_sha256')}`)"
+              if config.get("file") else "the default configuration")
+    if not off:
+        return [f"Checks switched off for this release: none (validated with {source})."]
+    listed = ", ".join(f"`{code}` ({how})" for code, how in off.items())
+    return [f"**Checks switched off for this release:** {listed}; by {source}. Findings of these codes were "
+            "not errors when this release was built."]
+
+
 def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], report: Mapping[str, Any],
                 headline: list[tuple[str, str, Any]], files: list[str]) -> str:
     """The README.md of a release (deterministic for identical input); ``headline`` comes from
@@ -210,7 +223,18 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "```sh",
         f"sha256sum -c {CHECKSUMS}        # every file, byte for byte",
         "vogue-pack verify .             # the same, plus the manifest and the database contents",
+        f"sha256sum {CHECKSUMS}           # the release digest: compare it with the published one",
+        "vogue-pack verify . --digest sha256:<published digest>",
         "```",
+        "",
+        f"The **release digest** is `sha256:` followed by the sha256 of `{CHECKSUMS}`, which lists the sha256 "
+        "of every other file. `vogue-pack build` printed it; the maintainers publish it (paper, README, DOI "
+        "record). This card cannot contain it, because the card is itself listed in "
+        f"`{CHECKSUMS}`: trust the digest you got from the publisher, not a file beside the data. A release "
+        "may also carry `signature.dsse.json` (`vogue-pack sign`); check it with "
+        "`vogue-pack verify . --public-key <maintainers' public key>`.",
+        "",
+        *_configuration(manifest),
         "",
         f"Every file except `{DATABASE}` is reproducible: building the same raw tree with the same version "
         "gives byte-identical files. **`vogue.duckdb` is the exception**: DuckDB stamps every database file "

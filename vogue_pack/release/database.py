@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from vogue_pack.release.format import connect_database, content_digest, quote_ident, quote_literal, sha256_bytes
+from vogue_pack.release.format import (
+    connect_database,
+    content_digest,
+    definition_digests,
+    quote_ident,
+    quote_literal,
+    sha256_bytes,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,7 +48,7 @@ def sql_files() -> list[Path]:
 
 def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]:
     """Write ``vogue.duckdb``: every table, then every packaged SQL file; returns the manifest section
-    (content digest per table, views, SQL files)."""
+    (content digest per table, views, the digest of every view and macro definition, SQL files)."""
     import duckdb
 
     con = connect_database(path, read_only=False)
@@ -66,7 +73,9 @@ def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]
         for name in names:
             rows, digest = content_digest(con, quote_ident(name))
             digests[name] = {"rows": rows, "content_digest": digest}
+        definitions = [{"kind": kind, "name": name, "sha256": digest}
+                       for (kind, name), digest in sorted(definition_digests(con).items())]
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return {"tables": digests, "views": views, "sql": scripts}
+    return {"tables": digests, "views": views, "definitions": definitions, "sql": scripts}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vogue_pack.errors import UsageError
 from vogue_pack.release.format import (
     DATABASE,
     RELEASE_FORMAT_VERSION,
@@ -15,16 +16,25 @@ from vogue_pack.release.format import (
     connect_memory,
     parse_version,
     quote_ident,
-    quote_literal,
     read_manifest,
 )
 
 if TYPE_CHECKING:
     import duckdb
 
+    from vogue_pack.release.verify import VerifyResult
+
 SAMPLE_SIZE = 5
 _MAX_TEXT = 120
 BUMPS = ("patch", "minor", "major")
+
+
+class UnverifiedRelease(UsageError):
+    """A release given to diff does not verify: diff compares only releases that do."""
+
+    def __init__(self, message: str, result: VerifyResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -67,6 +77,7 @@ class DiffResult:
     files_removed: list[str]
     files_changed: list[str]
     findings: dict[str, tuple[int, int]]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def records_changed_or_removed(self) -> bool:
@@ -100,6 +111,7 @@ class DiffResult:
             "tables": [t.to_dict() for t in self.tables],
             "files": {"added": self.files_added, "removed": self.files_removed, "changed": self.files_changed},
             "findings_by_code": {code: {"old": old, "new": new} for code, (old, new) in self.findings.items()},
+            "notes": list(self.notes),
         }
 
     def to_json(self) -> str:
@@ -136,6 +148,7 @@ class DiffResult:
             lines.append("")
             lines.append("findings by code (old -> new):")
             lines += [f"  {code}: {old} -> {new}" for code, (old, new) in moved.items()]
+        lines += ["", *(f"warning: {note}" for note in self.notes)] if self.notes else []
         lines.append("")
         lines.append(f"records: {_records_summary(self)}; Croissant's rules call for a {self.required_bump} "
                      "version bump")
@@ -171,29 +184,47 @@ def _trim(value: Any) -> Any:
 
 
 def diff_releases(old: Path, new: Path) -> DiffResult:
-    """Compare release ``old`` with release ``new`` (two release folders). Raises UsageError when either
-    is not a release."""
+    """Compare release ``old`` with release ``new`` (two release folders). Both are verified first
+    (UnverifiedRelease when one does not), and only digests verify recomputed are compared, never the
+    ones the manifests record. Raises UsageError when either is not a release."""
+    from vogue_pack.release.verify import verify_release
+
     old, new = Path(old), Path(new)
+    checked = {}
+    for label, path in (("OLD", old), ("NEW", new)):
+        result = verify_release(path)
+        if not result.ok:
+            raise UnverifiedRelease(f"{label} {path} does not verify ({len(result.problems)} problems); diff "
+                                    "compares only intact releases", result)
+        checked[label] = result
     old_manifest, new_manifest = read_manifest(old), read_manifest(new)
     con = connect_memory()
     try:
-        tables = _diff_tables(con, old, new, old_manifest, new_manifest)
+        tables = _diff_tables(con, old, new, old_manifest, new_manifest, checked["OLD"], checked["NEW"])
     finally:
         con.close()
-    files_added, files_removed, files_changed = _diff_files(old_manifest, new_manifest)
+    files_added, files_removed, files_changed = _diff_files(checked["OLD"], checked["NEW"])
+    old_version, new_version = old_manifest["dataset"]["version"], new_manifest["dataset"]["version"]
+    notes = []
+    parsed_old, parsed_new = parse_version(old_version), parse_version(new_version)
+    if parsed_old is not None and parsed_new is not None and parsed_new < parsed_old:
+        notes.append(f"the arguments look reversed: NEW ({new_version}) is an older version than OLD "
+                     f"({old_version}); the command is `vogue-pack diff OLD NEW`")
     return DiffResult(
-        old=old_manifest["dataset"]["version"],
-        new=new_manifest["dataset"]["version"],
+        old=old_version,
+        new=new_version,
         tables=tables,
         files_added=files_added,
         files_removed=files_removed,
         files_changed=files_changed,
         findings=_diff_findings(old, new),
+        notes=notes,
     )
 
 
 def _diff_tables(con: duckdb.DuckDBPyConnection, old: Path, new: Path, old_manifest: dict[str, Any],
-                 new_manifest: dict[str, Any]) -> list[TableDiff]:
+                 new_manifest: dict[str, Any], old_checked: VerifyResult, new_checked: VerifyResult,
+                 ) -> list[TableDiff]:
     old_tables, new_tables = old_manifest["tables"], new_manifest["tables"]
     names = list(old_tables) + [n for n in new_tables if n not in old_tables]
     result = []
@@ -205,27 +236,32 @@ def _diff_tables(con: duckdb.DuckDBPyConnection, old: Path, new: Path, old_manif
             entry = new_tables[name]
             result.append(TableDiff(name, entry["key"], "added", None, entry["rows"], added=entry["rows"]))
         else:
+            same = old_checked.table_digests.get(name) == new_checked.table_digests.get(name) is not None
             result.append(_diff_table(con, name, old / old_tables[name]["path"], new / new_tables[name]["path"],
-                                      old_tables[name], new_tables[name]))
+                                      old_tables[name], new_tables[name], same))
     return result
 
 
 def _diff_table(con: duckdb.DuckDBPyConnection, name: str, old_file: Path, new_file: Path,
-                old_entry: dict[str, Any], new_entry: dict[str, Any]) -> TableDiff:
+                old_entry: dict[str, Any], new_entry: dict[str, Any], same_content: bool) -> TableDiff:
+    import pyarrow.parquet as pq
+
     key = list(new_entry["key"])
     diff = TableDiff(name, key, "same", old_entry["rows"], new_entry["rows"])
     old_columns, new_columns = list(old_entry["columns"]), list(new_entry["columns"])
     diff.columns_added = [c for c in new_columns if c not in old_columns]
     diff.columns_removed = [c for c in old_columns if c not in new_columns]
     common = [c for c in new_columns if c in old_columns]
-    if old_entry.get("content_digest") == new_entry.get("content_digest") and not (
-            diff.columns_added or diff.columns_removed):
-        return diff  # identical content: no need to read the files
+    if same_content and not (diff.columns_added or diff.columns_removed):
+        return diff  # identical recomputed content: no need to compare rows
     keys = ", ".join(quote_ident(k) for k in key)
     cols = ", ".join(quote_ident(c) for c in common)
-    for alias, path in (("o", old_file), ("n", new_file)):
+    # The sandbox reads no file: verify checked these paths, pyarrow reads them, DuckDB sees Arrow tables.
+    sources = {"o": pq.read_table(old_file), "n": pq.read_table(new_file)}
+    for alias, table in sources.items():
+        con.register(f"_{alias}_source", table)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {alias} AS SELECT {keys}, md5(to_json(r)) AS _h "
-                    f"FROM (SELECT {cols} FROM read_parquet({quote_literal(str(path))})) AS r")
+                    f"FROM (SELECT {cols} FROM _{alias}_source) AS r")
     on = " AND ".join(f"o.{quote_ident(k)} = n.{quote_ident(k)}" for k in key)
     order = ", ".join(quote_ident(k) for k in key)
 
@@ -234,37 +270,45 @@ def _diff_table(con: duckdb.DuckDBPyConnection, name: str, old_file: Path, new_f
         sample = con.execute(f"SELECT * FROM ({sql}) ORDER BY {order} LIMIT {SAMPLE_SIZE}").fetchall()
         return int(count_row[0]) if count_row else 0, [dict(zip(key, row, strict=True)) for row in sample]
 
-    diff.added, added_keys = keys_of(f"SELECT {keys} FROM n ANTI JOIN o USING ({keys})")
-    diff.removed, removed_keys = keys_of(f"SELECT {keys} FROM o ANTI JOIN n USING ({keys})")
-    diff.changed, changed_keys = keys_of(
-        f"SELECT {', '.join(f'n.{quote_ident(k)}' for k in key)} FROM o JOIN n ON {on} WHERE o._h <> n._h")
-    diff.added_sample = [{"key": k, "row": _row(con, new_file, key, k)} for k in added_keys]
-    diff.removed_sample = [{"key": k, "row": _row(con, old_file, key, k)} for k in removed_keys]
-    for k in changed_keys:
-        before, after = _row(con, old_file, key, k), _row(con, new_file, key, k)
-        columns = {c: {"old": before.get(c), "new": after.get(c)} for c in common if before.get(c) != after.get(c)}
-        diff.changed_sample.append({"key": k, "columns": columns})
+    try:
+        diff.added, added_keys = keys_of(f"SELECT {keys} FROM n ANTI JOIN o USING ({keys})")
+        diff.removed, removed_keys = keys_of(f"SELECT {keys} FROM o ANTI JOIN n USING ({keys})")
+        diff.changed, changed_keys = keys_of(
+            f"SELECT {', '.join(f'n.{quote_ident(k)}' for k in key)} FROM o JOIN n ON {on} WHERE o._h <> n._h")
+        diff.added_sample = [{"key": k, "row": _row(con, "_n_source", key, k)} for k in added_keys]
+        diff.removed_sample = [{"key": k, "row": _row(con, "_o_source", key, k)} for k in removed_keys]
+        for k in changed_keys:
+            before, after = _row(con, "_o_source", key, k), _row(con, "_n_source", key, k)
+            columns = {c: {"old": before.get(c), "new": after.get(c)} for c in common
+                       if before.get(c) != after.get(c)}
+            diff.changed_sample.append({"key": k, "columns": columns})
+    finally:
+        for alias in sources:
+            con.unregister(f"_{alias}_source")
     if diff.added or diff.removed or diff.changed or diff.columns_added or diff.columns_removed:
         diff.status = "changed"
     return diff
 
 
-def _row(con: duckdb.DuckDBPyConnection, path: Path, key: list[str], values: dict[str, Any]) -> dict[str, Any]:
+def _row(con: duckdb.DuckDBPyConnection, source: str, key: list[str], values: dict[str, Any]) -> dict[str, Any]:
     where = " AND ".join(f"{quote_ident(k)} = ?" for k in key)
-    cursor = con.execute(f"SELECT * FROM read_parquet({quote_literal(str(path))}) WHERE {where}",
-                         [values[k] for k in key])
+    cursor = con.execute(f"SELECT * FROM {source} WHERE {where}", [values[k] for k in key])
     names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
+    rows = cursor.fetchall()  # to the end: DuckDB refuses other work on a connection with a pending result
+    row = rows[0] if rows else None
     return {n: _trim(v) for n, v in zip(names, row, strict=True)} if row else {}
 
 
-def _diff_files(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
-    """Files by sha256; the database by its tables' content digests (its bytes differ per build)."""
-    old_files = {f["path"]: f["sha256"] for f in old.get("files", [])}
-    new_files = {f["path"]: f["sha256"] for f in new.get("files", [])}
-    for files, manifest in ((old_files, old), (new_files, new)):
-        if "duckdb" in manifest:
-            files[DATABASE] = json.dumps(manifest["duckdb"].get("tables", {}), sort_keys=True)
+def _diff_files(old: VerifyResult, new: VerifyResult) -> tuple[list[str], list[str], list[str]]:
+    """Files by the sha256 verify recomputed; the database by its recomputed table digests (its bytes
+    differ per build, so they say nothing)."""
+    from vogue_pack.release.format import CHECKSUMS, MANIFEST, SIGNATURE
+
+    skip = {DATABASE, CHECKSUMS, MANIFEST, SIGNATURE}
+    old_files = {p: d for p, d in old.file_sha256.items() if p not in skip}
+    new_files = {p: d for p, d in new.file_sha256.items() if p not in skip}
+    old_files[DATABASE] = json.dumps(old.table_digests, sort_keys=True)
+    new_files[DATABASE] = json.dumps(new.table_digests, sort_keys=True)
     added = sorted(set(new_files) - set(old_files))
     removed = sorted(set(old_files) - set(new_files))
     changed = sorted(p for p in set(old_files) & set(new_files) if old_files[p] != new_files[p])

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-RELEASE_FORMAT_VERSION = "1"
+# 2: view and macro definitions digested (duckdb.definitions), configuration provenance, signature file
+RELEASE_FORMAT_VERSION = "2"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 DATABASE = "vogue.duckdb"
@@ -24,6 +25,11 @@ CARD = "README.md"
 CROISSANT = "croissant.json"
 TABLES_DIR = "tables"
 IMAGES_DIR = "images"
+# The detached signature `vogue-pack sign` writes: the one file that may appear after build.
+SIGNATURE = "signature.dsse.json"
+RELEASE_DIGEST_PREFIX = "sha256:"
+_RELEASE_DIGEST = re.compile(r"sha256:([0-9a-fA-F]{64})")
+_MAX_MANIFEST_BYTES = 64 << 20
 
 # Versions are MAJOR.MINOR or MAJOR.MINOR.PATCH without leading zeros (Croissant uses semantic versioning).
 _VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$")
@@ -66,6 +72,36 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def release_digest(sums: bytes) -> str:
+    """The release digest: ``sha256:`` of SHA256SUMS, which lists the sha256 of every other file."""
+    return RELEASE_DIGEST_PREFIX + sha256_bytes(sums)
+
+
+def parse_release_digest(text: str) -> str:
+    """A published release digest in canonical form (``sha256:`` + 64 lowercase hex digits); UsageError
+    when it is not one."""
+    match = _RELEASE_DIGEST.fullmatch(text.strip())
+    if match is None:
+        raise UsageError(f"{text!r} is not a release digest: expected sha256: and 64 hex digits, as "
+                         "`vogue-pack build` prints it")
+    return RELEASE_DIGEST_PREFIX + match.group(1).lower()
+
+
+def unsafe_path_reason(rel: str) -> str | None:
+    """Why ``rel`` (a path recorded in a release) could leave the release folder, or None when it is a
+    plain relative path of ``/``-separated names. Paths are judged as text, before anything is opened."""
+    if not rel:
+        return "an empty path"
+    if "\\" in rel or "\x00" in rel or any(ord(c) < 32 for c in rel):
+        return "a backslash or control character in the path"
+    if rel.startswith("/") or re.match(r"[A-Za-z]:", rel):
+        return "an absolute path"
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "a '..', '.' or empty part (the path must stay inside the release)"
+    return None
 
 
 def quote_ident(name: str) -> str:
@@ -112,21 +148,62 @@ def _string_bytes(array: pa.Array) -> memoryview:
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that never reaches the network (no extension auto-install)."""
+    """A sandboxed in-memory DuckDB connection: no file or network access, no extension install or load,
+    configuration locked. Data comes in only as Arrow tables the caller registers (``con.register``)."""
     import duckdb
 
-    return duckdb.connect(":memory:", config=_offline_config())
+    return _lock(duckdb.connect(":memory:", config=_offline_config(spill=False)))
 
 
 def connect_database(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """Open a release database; read-only connections are what query and verify use."""
+    """Open a release database. A read-only connection is the sandbox every reader uses (query, verify,
+    diff, the card): DuckDB's own read-only mode, external access off (no host file, no COPY TO, no ATTACH,
+    no extension install or load), no spilling to disk, and the configuration locked so that no ``SET``
+    can undo any of it. The build's read-write connection keeps external access (it runs only vogue-pack's
+    own SQL) but never loads or installs extensions."""
     import duckdb
 
-    return duckdb.connect(str(path), read_only=read_only, config=_offline_config())
+    con = duckdb.connect(str(path), read_only=read_only, config=_offline_config(spill=not read_only))
+    return _lock(con) if read_only else con
 
 
-def _offline_config() -> dict[str, Any]:
-    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+def _offline_config(*, spill: bool) -> dict[str, Any]:
+    config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                              "allow_community_extensions": False}
+    if not spill:
+        # A reader must not create vogue.duckdb.tmp/ inside the release folder: no spilling to disk.
+        config["temp_directory"] = ""
+    return config
+
+
+def _lock(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Switch external access off, then lock the configuration (DuckDB enforces both from here on).
+
+    Set by statements, in this order, because DuckDB refuses some settings once external access is off and
+    every setting once the configuration is locked."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def definition_digests(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(kind, name) -> sha256 of the definition DuckDB stores, for every view, macro, sequence, index and
+    extra schema of the database: what the manifest records and verify compares."""
+    found: dict[tuple[str, str], str] = {}
+    queries = (
+        ("view", "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND NOT temporary"),
+        ("macro", "SELECT function_name, concat_ws(' ', function_type, parameters::VARCHAR, macro_definition) "
+                  "FROM duckdb_functions() WHERE NOT internal AND database_name = current_database() "
+                  "AND function_type IN ('macro', 'table_macro')"),
+        ("sequence", "SELECT sequence_name, sql FROM duckdb_sequences() WHERE NOT temporary"),
+        ("index", "SELECT index_name, sql FROM duckdb_indexes() WHERE database_name = current_database()"),
+        ("schema", "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE NOT internal "
+                   "AND database_name = current_database() AND schema_name <> 'main'"),
+    )
+    for kind, sql in queries:
+        for name, definition in con.execute(sql).fetchall():
+            found[(kind, str(name))] = sha256_bytes(str(definition).encode("utf-8"))
+    return found
 
 
 _TABLE_ENTRY: dict[str, Any] = {
@@ -153,13 +230,17 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         "findings": _TABLE_ENTRY,
         "duckdb": {
             "type": "object",
-            "required": ["tables", "views"],
+            "required": ["tables", "views", "definitions"],
             "properties": {
                 "tables": {"type": "object", "additionalProperties": {
                     "type": "object", "required": ["rows", "content_digest"],
                     "properties": {"rows": {"type": "integer"}, "content_digest": {"type": "string"}}}},
                 "views": {"type": "array", "items": {"type": "object", "required": ["name"],
                                                      "properties": {"name": {"type": "string"}}}},
+                "definitions": {"type": "array", "items": {
+                    "type": "object", "required": ["kind", "name", "sha256"],
+                    "properties": {"kind": {"type": "string"}, "name": {"type": "string"},
+                                   "sha256": {"type": "string"}}}},
             },
         },
         "files": {"type": "array", "items": {
@@ -175,20 +256,27 @@ def read_manifest(release: Path) -> dict[str, Any]:
     path = Path(release) / MANIFEST
     if not Path(release).is_dir():
         raise UsageError(f"{release}: not a folder")
-    if not path.is_file():
-        raise UsageError(f"{release}: no {MANIFEST}; not a vogue-pack release")
+    if path.is_symlink() or not path.is_file():
+        raise UsageError(f"{release}: no {MANIFEST} (or not a regular file); not a vogue-pack release")
     try:
+        if path.stat().st_size > _MAX_MANIFEST_BYTES:
+            raise UsageError(f"{path}: larger than {_MAX_MANIFEST_BYTES >> 20} MiB; not a release manifest")
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the manifest: {exc}") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: bad JSON, or a huge integer
+        raise UsageError(f"{path}: cannot read the manifest: {str(exc)[:200]}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{path}: cannot read the manifest: nested too deeply") from exc
     if not isinstance(data, dict) or data.get("format") != "vogue-pack-release":
         raise UsageError(f"{path}: not a vogue-pack release manifest")
     import jsonschema
 
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(MANIFEST_SCHEMA).iter_errors(data))
+    try:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(MANIFEST_SCHEMA).iter_errors(data))
+    except RecursionError as exc:
+        raise UsageError(f"{path}: malformed manifest: nested too deeply") from exc
     if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise UsageError(f"{path}: malformed manifest at {where}: {error.message}")
+        where = "/".join(str(part) for part in error.absolute_path)[:200] or "(top level)"
+        raise UsageError(f"{path}: malformed manifest at {where}: {error.message[:200]}")
     return data
 
 

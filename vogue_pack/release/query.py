@@ -7,28 +7,66 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import DATABASE, connect_database
 
+if TYPE_CHECKING:
+    import duckdb
+
 QUERY_FORMATS = ("table", "csv", "json")
 _CELL_WIDTH = 40
 
 
-def query_release(path: Path, sql: str) -> pa.Table:
-    """Run ``sql`` on the release folder's ``vogue.duckdb`` through a read-only connection.
+# What `query` runs: one statement that reads. DESCRIBE, SHOW, SUMMARIZE, FROM-first queries, VALUES and
+# UNPIVOT parse as SELECT. The engine's sandbox (connect_database) already refuses writes, host files,
+# ATTACH, COPY TO, EXPORT, INSTALL, LOAD and SET; this guard also refuses what the engine would allow on a
+# read-only database but is not reading (temporary tables and macros, transactions, PRAGMA, CALL,
+# CHECKPOINT, VACUUM, DETACH, USE, several statements at once), and gives every refusal one clear message.
+ALLOWED_STATEMENTS = ("SELECT",)
+PERMITTED = ("query runs one read-only SELECT statement (also WITH ..., FROM ..., DESCRIBE, SHOW, SUMMARIZE, "
+             "VALUES) over the tables and views of vogue.duckdb; it cannot write, attach, copy or export, "
+             "install or load extensions, change settings, or read files outside the database")
 
-    Relative paths inside the SQL (for example ``read_parquet('tables/turns.parquet')``) are the user's
-    business; the views and tables need none. A bad query raises UsageError with DuckDB's message.
+
+def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
+    """The one permitted statement of ``sql``, parsed by DuckDB's own parser; UsageError otherwise."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise UsageError(f"query failed: {str(exc).strip()}") from exc
+    if not statements:
+        raise UsageError("the SQL query is empty")
+    if len(statements) > 1:
+        raise UsageError(f"{len(statements)} statements given; {PERMITTED}")
+    statement = statements[0]
+    kind = statement.type.name
+    if kind not in ALLOWED_STATEMENTS:
+        raise UsageError(f"a {kind} statement is not permitted: {PERMITTED}")
+    return statement
+
+
+def query_release(path: Path, sql: str) -> pa.Table:
+    """Run ``sql`` on the release folder's ``vogue.duckdb`` in the read-only sandbox.
+
+    Only one SELECT statement is permitted (see :data:`PERMITTED`); anything else, a bad query, or an
+    attempt to read outside the database raises UsageError with a message saying what is allowed.
     """
     import duckdb
 
     database = Path(path) / DATABASE
-    if not database.is_file():
+    if database.is_symlink() or not database.is_file():
         raise UsageError(f"{path}: no {DATABASE}; give a release folder such as release/1.1")
+    wal = database.with_name(database.name + ".wal")
+    if wal.exists() or wal.is_symlink():
+        # DuckDB would replay a write-ahead log over the released tables; a release never has one.
+        raise UsageError(f"{wal} is not part of a release (DuckDB would apply it over the released tables); "
+                         "run `vogue-pack verify` and restore the release")
     if not sql.strip():
         raise UsageError("the SQL query is empty")
     try:
@@ -36,9 +74,11 @@ def query_release(path: Path, sql: str) -> pa.Table:
     except duckdb.Error as exc:
         raise UsageError(f"{database}: cannot open the database read-only: {exc}") from exc
     try:
-        relation = con.sql(sql)
-        # A statement without a result (SET, PRAGMA ...) gives no relation: an empty result.
+        statement = check_statement(con, sql)
+        relation = con.sql(statement)
         return pa.table({}) if relation is None else relation.to_arrow_table()
+    except duckdb.PermissionException as exc:
+        raise UsageError(f"query refused: {str(exc).strip()}; {PERMITTED}") from exc
     except duckdb.Error as exc:
         raise UsageError(f"query failed: {str(exc).strip()}") from exc
     finally:

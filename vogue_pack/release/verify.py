@@ -1,29 +1,50 @@
-"""Verify a release folder: every checksum, the manifest, and the contents of vogue.duckdb."""
+"""Verify a release folder against itself and, when given one, against a trust root from outside it.
+
+Without a key it checks that the folder is internally consistent: every file against SHA256SUMS, SHA256SUMS
+against the manifest and the folder (exactly), every path safe (inside the release, no link, regular files
+only), every Parquet table's recomputed content against its DuckDB table and the manifest, the view and
+macro definitions of vogue.duckdb against their digests in the manifest, and every image file against the
+images table. No recorded digest is trusted: each is compared with one recomputed here. ``--digest`` (the
+published release digest) and ``--public-key`` (the release signature) tie the folder to its publisher.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import (
     CHECKSUMS,
     DATABASE,
+    IMAGES_DIR,
     MANIFEST,
     RELEASE_FORMAT_VERSION,
+    SIGNATURE,
     connect_database,
+    connect_memory,
     content_digest,
+    definition_digests,
+    parse_release_digest,
     quote_ident,
-    quote_literal,
     read_manifest,
+    sha256_bytes,
     sha256_file,
+    unsafe_path_reason,
 )
 
-_SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
-PROBLEM_KINDS = ("missing", "extra", "changed", "manifest", "content")
+if TYPE_CHECKING:
+    import duckdb
+
+# One line of SHA256SUMS as sha256sum writes it: 64 lowercase hex digits, a space, a space or '*', a path.
+_SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
+_MAX_SUMS_BYTES = 64 << 20
+PROBLEM_KINDS = ("missing", "extra", "changed", "manifest", "content", "unsafe", "digest", "signature")
 
 
 @dataclass(frozen=True)
@@ -40,7 +61,10 @@ class Problem:
 
 @dataclass
 class VerifyResult:
-    """The outcome of :func:`verify_release`; ``ok`` when there is no problem."""
+    """The outcome of :func:`verify_release`; ``ok`` when there is no problem.
+
+    ``file_sha256`` and ``table_digests`` are what verify recomputed (never copied from the manifest):
+    ``diff`` compares releases by them. ``release_digest`` is ``sha256:`` of SHA256SUMS as found."""
 
     path: Path
     version: str | None
@@ -48,19 +72,28 @@ class VerifyResult:
     checked_tables: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    release_digest: str | None = None
+    digest_checked: bool = False
+    signature_checked: bool = False
+    file_sha256: dict[str, str] = field(default_factory=dict)
+    table_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def add(self, kind: str, path: str, message: str) -> None:
-        self.problems.append(Problem(kind, path, message))
+        # A file name that is not UTF-8 reaches Python with surrogates: show it escaped, never crash on it.
+        self.problems.append(Problem(kind, _shown(path), _shown(message)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": RELEASE_FORMAT_VERSION,
             "release": self.version,
             "ok": self.ok,
+            "release_digest": self.release_digest,
+            "digest_checked": self.digest_checked,
+            "signature_checked": self.signature_checked,
             "checked_files": self.checked_files,
             "checked_tables": self.checked_tables,
             "problems": [p.to_dict() for p in self.problems],
@@ -73,73 +106,125 @@ class VerifyResult:
         if len(self.problems) > max_problems:
             lines.append(f"… {len(self.problems) - max_problems} more problems (use --format json)")
         lines += [f"note: {note}" for note in self.notes]
+        anchored = [what for what, done in (("published digest", self.digest_checked),
+                                            ("signature", self.signature_checked)) if done]
         state = "OK" if self.ok else "FAILED"
         lines.append(f"{state}: release {self.version or '?'} at {self.path}: {self.checked_files} files and "
                      f"{self.checked_tables} database tables checked, {len(self.problems)} "
-                     f"problem{'' if len(self.problems) == 1 else 's'}")
+                     f"problem{'' if len(self.problems) == 1 else 's'}"
+                     + (f"; checked against the {' and the '.join(anchored)}" if anchored and self.ok else "")
+                     + (f"; release digest {self.release_digest}" if self.release_digest else ""))
         return "\n".join(lines)
 
 
-def _read_sums(path: Path, result: VerifyResult) -> dict[str, str] | None:
-    if not path.is_file():
-        result.add("missing", CHECKSUMS, "the checksum file is missing")
-        return None
-    sums: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        result.add("changed", CHECKSUMS, f"cannot be read: {exc}")
-        return None
-    for number, line in enumerate(lines, start=1):
-        match = _SUM_LINE.match(line)
-        if match is None:
-            result.add("changed", CHECKSUMS, f"line {number} is not '<sha256>  <path>': {line[:80]!r}")
-            continue
-        sums[match.group(2)] = match.group(1)
-    return sums
+def _shown(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _files_on_disk(root: Path, result: VerifyResult) -> set[str]:
+def _absent(root: Path, rel: str, what: str, result: VerifyResult) -> None:
+    """Report ``rel`` (a required file not found as a regular file): a link was reported as unsafe already."""
+    path = root / rel
+    if path.is_symlink():
+        return
+    if path.exists():
+        result.add("unsafe", rel, f"{what} is not a regular file; never opened")
+    else:
+        result.add("missing", rel, f"{what} is missing")
+
+
+def _walk(root: Path, result: VerifyResult) -> set[str]:
+    """Every regular file under ``root`` (relative paths); links and special files are problems, never
+    followed or opened."""
     found: set[str] = set()
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            result.add("extra", rel, "a symbolic link; a release holds only regular files")
-        elif path.is_file():
-            found.add(rel)
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        base = Path(folder)
+        for name in sorted(dirs):
+            if (base / name).is_symlink():
+                result.add("unsafe", (base / name).relative_to(root).as_posix(),
+                           "a symbolic link; a release holds only regular files and folders")
+        dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
+        for name in sorted(files):
+            path = base / name
+            rel = path.relative_to(root).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                result.add("unsafe", rel, "a symbolic link; a release holds only regular files")
+            elif not stat.S_ISREG(mode):
+                result.add("unsafe", rel, "not a regular file (a pipe, socket or device); never opened")
+            else:
+                found.add(rel)
     return found
 
 
-def verify_release(path: Path) -> VerifyResult:
-    """Check a release folder: every file against SHA256SUMS (changed, missing, extra), SHA256SUMS against
-    the manifest, the Parquet row counts against the manifest, and the content digest of every
-    ``vogue.duckdb`` table against the manifest. Raises UsageError only when ``path`` is not a release."""
+def _read_sums(root: Path, on_disk: set[str], result: VerifyResult) -> dict[str, str] | None:
+    if CHECKSUMS not in on_disk:
+        _absent(root, CHECKSUMS, "the checksum file", result)
+        return None
+    path = root / CHECKSUMS
+    if path.stat().st_size > _MAX_SUMS_BYTES:
+        result.add("changed", CHECKSUMS, f"larger than {_MAX_SUMS_BYTES >> 20} MiB; not read")
+        return None
+    data = path.read_bytes()
+    result.release_digest = f"sha256:{sha256_bytes(data)}"
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        result.add("changed", CHECKSUMS, f"not UTF-8: {exc}")
+        return None
+    if lines and lines[-1] == "":
+        lines.pop()
+    sums: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        match = _SUM_LINE.fullmatch(line)
+        if match is None:
+            result.add("changed", CHECKSUMS, f"line {number} is not '<sha256>  <path>': {line[:80]!r}")
+            continue
+        rel = match.group(2)
+        reason = unsafe_path_reason(rel)
+        if reason is not None:
+            result.add("unsafe", CHECKSUMS, f"line {number} names {rel[:80]!r}: {reason}; never opened")
+        elif rel in sums:
+            result.add("changed", CHECKSUMS, f"line {number} lists {rel} a second time")
+        else:
+            sums[rel] = match.group(1)
+    return sums
+
+
+def verify_release(path: Path, *, digest: str | None = None, public_key: Path | None = None) -> VerifyResult:
+    """Check a release folder (see the module docstring). ``digest`` is a published release digest
+    (``sha256:HEX``); ``public_key`` a PEM public key whose signature file must cover exactly this folder.
+
+    Raises UsageError only when ``path`` is not a release, ``digest`` is malformed or the key unreadable."""
     root = Path(path)
-    if not root.is_dir():
+    expected_digest = parse_release_digest(digest) if digest is not None else None
+    key = None
+    if public_key is not None:
+        from vogue_pack.release.sign import load_public_key
+
+        key = load_public_key(public_key)
+    if root.is_symlink() or not root.is_dir():
         raise UsageError(f"{root}: not a folder")
     if not (root / MANIFEST).exists() and not (root / CHECKSUMS).exists():
         raise UsageError(f"{root}: neither {MANIFEST} nor {CHECKSUMS}; not a vogue-pack release")
+    result = VerifyResult(path=root, version=None)
+    on_disk = _walk(root, result)
     manifest: dict[str, Any] | None = None
-    manifest_problem: tuple[str, str] | None = None
-    if not (root / MANIFEST).is_file():
-        manifest_problem = ("missing", "the manifest is missing")
+    if MANIFEST not in on_disk:
+        _absent(root, MANIFEST, "the manifest", result)
     else:
         try:
             manifest = read_manifest(root)
         except UsageError as exc:
-            manifest_problem = ("changed", str(exc))
-    result = VerifyResult(path=root, version=(manifest or {}).get("dataset", {}).get("version"))
-    if manifest_problem is not None:
-        result.add(manifest_problem[0], MANIFEST, manifest_problem[1])
+            result.add("changed", MANIFEST, str(exc))
+    result.version = (manifest or {}).get("dataset", {}).get("version")
 
-    sums = _read_sums(root / CHECKSUMS, result)
-    on_disk = _files_on_disk(root, result)
+    sums = _read_sums(root, on_disk, result)
     recorded = {f["path"]: f["sha256"] for f in (manifest or {}).get("files", [])}
-    listed = dict(sums) if sums is not None else dict(recorded)
-    actual: dict[str, str] = {}
+    listed = dict(sums) if sums is not None else {p: d for p, d in recorded.items() if unsafe_path_reason(p) is None}
+    actual = result.file_sha256
     for rel in sorted(listed):
         if rel not in on_disk:
-            result.add("missing", rel, f"listed in {CHECKSUMS} but not in the release")
+            _absent(root, rel, f"{rel}, listed in {CHECKSUMS},", result)
             continue
         actual[rel] = sha256_file(root / rel)
         result.checked_files += 1
@@ -149,24 +234,48 @@ def verify_release(path: Path) -> VerifyResult:
             result.add("changed", CHECKSUMS, f"its line for {rel} does not match the file, which matches {MANIFEST}")
         else:
             result.add("changed", rel, f"sha256 {actual[rel][:12]}… differs from {CHECKSUMS} ({listed[rel][:12]}…)")
-    for rel in sorted(on_disk - set(listed) - {CHECKSUMS}):
+    for rel in sorted(on_disk - set(listed) - {CHECKSUMS, SIGNATURE}):
         result.add("extra", rel, f"not listed in {CHECKSUMS}")
+    if SIGNATURE in listed:
+        result.add("manifest", CHECKSUMS, f"lists {SIGNATURE}, which is written after SHA256SUMS and never in it")
 
     if manifest is not None:
         # When manifest.json itself is intact, a disagreement between it and SHA256SUMS is SHA256SUMS's.
         manifest_intact = sums is not None and actual.get(MANIFEST) == sums.get(MANIFEST)
-        _check_manifest(root, manifest, sums, manifest_intact, result)
-        if (root / DATABASE).is_file():
-            _check_database(root, manifest, result)
+        _check_manifest(root, manifest, sums, manifest_intact, on_disk, result)
+        _check_contents(root, manifest, on_disk, result)
+
+    if expected_digest is not None:
+        result.digest_checked = True
+        if result.release_digest != expected_digest:
+            result.add("digest", CHECKSUMS, f"the release digest is {result.release_digest or 'unknown'}, not the "
+                       f"published {expected_digest}: this is not the release that was published")
+    if key is not None:
+        from vogue_pack.release.sign import check_signature
+
+        result.signature_checked = True
+        for message in check_signature(root, key, on_disk, result):
+            result.add("signature", SIGNATURE, message)
+    elif SIGNATURE in on_disk:
+        result.notes.append(f"{SIGNATURE} is present but was not checked (give --public-key to check it)")
     return result
 
 
 def _check_manifest(root: Path, manifest: dict[str, Any], sums: dict[str, str] | None, manifest_intact: bool,
-                    result: VerifyResult) -> None:
+                    on_disk: set[str], result: VerifyResult) -> None:
     if manifest.get("format_version") != RELEASE_FORMAT_VERSION:
         result.add("manifest", MANIFEST, f"format version {manifest.get('format_version')!r}; this vogue-pack "
                    f"reads version {RELEASE_FORMAT_VERSION}")
-    entries = {f["path"]: f for f in manifest.get("files", [])}
+    entries: dict[str, dict[str, Any]] = {}
+    for entry in manifest.get("files", []):
+        reason = unsafe_path_reason(entry["path"])
+        if reason is not None:
+            result.add("unsafe", MANIFEST, f"files lists {entry['path'][:80]!r}: {reason}; never opened")
+        elif entry["path"] in entries or entry["path"] in (MANIFEST, CHECKSUMS, DATABASE, SIGNATURE):
+            result.add("manifest", MANIFEST, f"files lists {entry['path']} where it does not belong (twice, or "
+                       "a file the manifest never lists)")
+        else:
+            entries[entry["path"]] = entry
     if sums is not None:
         for rel in sorted(set(entries) | (set(sums) - {MANIFEST, DATABASE})):
             if rel not in sums:
@@ -181,66 +290,39 @@ def _check_manifest(root: Path, manifest: dict[str, Any], sums: dict[str, str] |
                 result.add("changed", CHECKSUMS, problem)
             else:
                 result.add("manifest", rel, problem)
+        for rel in (MANIFEST, DATABASE):
+            if rel not in sums:
+                result.add("manifest", CHECKSUMS, f"does not list {rel}")
     for rel, entry in sorted(entries.items()):
-        file_path = root / rel
-        if file_path.is_file() and file_path.stat().st_size != entry["bytes"]:
-            result.add("changed", rel, f"{file_path.stat().st_size} bytes; the manifest says {entry['bytes']}")
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tables = {**manifest.get("tables", {}), "findings": manifest.get("findings", {})}
-    for entry in tables.values():
-        file_path = root / entry.get("path", "")
-        if not file_path.is_file():
-            continue  # reported as missing above
-        try:
-            meta = pq.ParquetFile(file_path).metadata
-        except (OSError, pa.ArrowException) as exc:
-            result.add("changed", entry["path"], f"not a readable Parquet file: {exc}")
-            continue
-        if meta.num_rows != entry.get("rows"):
-            result.add("changed", entry["path"], f"{meta.num_rows} rows; the manifest says {entry.get('rows')}")
+        if rel in on_disk and (root / rel).stat().st_size != entry["bytes"]:
+            result.add("changed", rel, f"{(root / rel).stat().st_size} bytes; the manifest says {entry['bytes']}")
+    for name, entry in _table_entries(manifest).items():
+        reason = unsafe_path_reason(entry["path"])
+        if reason is not None:
+            result.add("unsafe", MANIFEST, f"table {name} names {entry['path'][:80]!r}: {reason}; never opened")
+        elif entry["path"] not in entries:
+            result.add("manifest", MANIFEST, f"table {name} names {entry['path']}, which its files list lacks")
 
 
-def _check_database(root: Path, manifest: dict[str, Any], result: VerifyResult) -> None:
+def _table_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {**manifest.get("tables", {}), "findings": manifest.get("findings", {})}
+
+
+def _check_contents(root: Path, manifest: dict[str, Any], on_disk: set[str], result: VerifyResult) -> None:
+    """Parquet tables, DuckDB tables and the manifest's content digests, all recomputed and compared;
+    view and macro definitions; image files against the images table."""
     import duckdb
 
-    section = manifest.get("duckdb", {})
-    expected: dict[str, dict[str, Any]] = section.get("tables", {})
-    parquet = {name: entry["path"] for name, entry in manifest.get("tables", {}).items()}
-    if "findings" in manifest:
-        parquet["findings"] = manifest["findings"]["path"]
-    built_with = manifest.get("libraries", {}).get("duckdb")
+    parquet = _parquet_digests(root, manifest, on_disk, result)
+    if DATABASE not in on_disk:
+        return
     try:
         con = connect_database(root / DATABASE, read_only=True)
     except duckdb.Error as exc:
         result.add("content", DATABASE, f"cannot be opened: {exc}")
         return
     try:
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-        views = {r[0] for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
-        for name in sorted(set(expected) - present):
-            result.add("content", DATABASE, f"table {name} is missing")
-        for name in sorted(present - set(expected)):
-            result.add("content", DATABASE, f"table {name} is not in the manifest")
-        for name in sorted({view["name"] for view in section.get("views", [])} - views):
-            result.add("content", DATABASE, f"view {name} is missing")
-        for name in sorted(set(expected) & present):
-            rows, digest = content_digest(con, quote_ident(name))
-            result.checked_tables += 1
-            if digest == expected[name]["content_digest"]:
-                continue
-            if built_with != duckdb.__version__ and name in parquet and (root / parquet[name]).is_file():
-                # A newer DuckDB may serialise rows differently: compare with the Parquet file instead.
-                relation = f"read_parquet({quote_literal(str(root / parquet[name]))})"
-                if content_digest(con, relation)[1] == digest:
-                    result.notes.append(f"table {name}: content equals {parquet[name]} (digest method of "
-                                        f"duckdb {duckdb.__version__} differs from {built_with})")
-                    continue
-            result.add("content", DATABASE, f"table {name}: content digest differs from the manifest "
-                       f"({rows} rows; the manifest says {expected[name]['rows']})")
+        _check_database(con, manifest, parquet, result)
     except duckdb.Error as exc:
         result.add("content", DATABASE, f"cannot be read: {exc}")
     finally:
@@ -249,6 +331,124 @@ def _check_database(root: Path, manifest: dict[str, Any], result: VerifyResult) 
             p.kind == "content" for p in result.problems):
         result.notes.append(f"{DATABASE}: its bytes differ from {CHECKSUMS}, but every table's content matches "
                             "the manifest (was it opened read-write?). Restore the original file to pass.")
+
+
+def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
+                     result: VerifyResult) -> dict[str, tuple[int, str]]:
+    """Recompute every Parquet table's row count and content digest (read by pyarrow from a regular file
+    inside the release, then digested in the sandbox) and compare with the manifest."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    same_engine = manifest.get("libraries", {}).get("duckdb") == duckdb.__version__
+    digests: dict[str, tuple[int, str]] = {}
+    con = connect_memory()
+    try:
+        for name, entry in _table_entries(manifest).items():
+            rel = entry["path"]
+            if unsafe_path_reason(rel) is not None or rel not in on_disk:
+                continue  # reported above (unsafe, or missing)
+            try:
+                table = pq.read_table(root / rel)
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                result.add("changed", rel, f"not a readable Parquet file: {str(exc)[:200]}")
+                continue
+            try:
+                con.register("_vogue_parquet", table)
+                rows, digest = content_digest(con, "_vogue_parquet")
+            except duckdb.Error as exc:
+                result.add("content", rel, f"cannot be read as a table: {str(exc)[:200]}")
+                continue
+            finally:
+                con.unregister("_vogue_parquet")
+            digests[name] = (rows, digest)
+            result.table_digests[name] = digest
+            if name == "images":
+                _check_images(root, table, on_disk, result)
+            if rows != entry.get("rows"):
+                result.add("content", rel, f"{rows} rows; the manifest says {entry.get('rows')}")
+            elif digest != entry.get("content_digest"):
+                if same_engine:
+                    result.add("content", rel, f"table {name}: its content digest differs from the manifest's "
+                               f"tables.{name}.content_digest (the data was changed)")
+                else:
+                    result.notes.append(f"{rel}: content digest not comparable with the manifest (built with "
+                                        f"duckdb {manifest.get('libraries', {}).get('duckdb')}, checked with "
+                                        f"{duckdb.__version__}); compared with vogue.duckdb instead")
+    finally:
+        con.close()
+    return digests
+
+
+def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResult) -> None:
+    """Each image file's sha256 against its row of the images table (the file the table describes)."""
+    from vogue_pack.release.format import sha256_file as file_digest
+
+    described: set[str] = set()
+    missing_columns = {"item_id", "path", "sha256"} - set(images.column_names)
+    if missing_columns:
+        return  # its content digest differs from the manifest's already; nothing to compare images with
+    for item_id, raw_path, recorded in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
+                                           images.column("sha256").to_pylist(), strict=True):
+        rel = f"{IMAGES_DIR}/{Path(str(raw_path)).name}"
+        described.add(rel)
+        if rel not in on_disk:
+            if not (root / rel).is_symlink():
+                result.add("missing", rel, f"the image of item {item_id} in the images table is not in the release")
+            continue
+        actual = result.file_sha256.get(rel) or file_digest(root / rel)
+        if recorded != actual:
+            result.add("content", rel, f"sha256 {actual[:12]}… differs from the images table's "
+                       f"({str(recorded)[:12]}…) for item {item_id}: the image was replaced")
+    # (a file SHA256SUMS does not list is reported as extra already)
+    for rel in sorted(p for p in result.file_sha256 if p.startswith(f"{IMAGES_DIR}/") and p not in described):
+        result.add("content", rel, "an image the images table does not describe")
+
+
+def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
+                    parquet: dict[str, tuple[int, str]], result: VerifyResult) -> None:
+    import duckdb
+
+    section = manifest.get("duckdb", {})
+    expected: dict[str, dict[str, Any]] = section.get("tables", {})
+    tables = _table_entries(manifest)
+    same_engine = manifest.get("libraries", {}).get("duckdb") == duckdb.__version__
+    present = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    for name in sorted(set(expected) - present):
+        result.add("content", DATABASE, f"table {name} is missing")
+    for name in sorted(present - set(expected)):
+        result.add("content", DATABASE, f"table {name} is not in the manifest")
+    for name in sorted(set(tables) - set(expected)):
+        result.add("manifest", MANIFEST, f"table {name} has a Parquet file but no duckdb.tables entry")
+    for name in sorted(set(expected) & present):
+        rows, digest = content_digest(con, quote_ident(name))
+        result.checked_tables += 1
+        if name in parquet and parquet[name][1] != digest:
+            result.add("content", DATABASE, f"table {name} differs from {tables[name]['path']} ({rows} rows in "
+                       f"the database, {parquet[name][0]} in the Parquet file): the two copies disagree")
+        if digest != expected[name]["content_digest"] or rows != expected[name]["rows"]:
+            if same_engine or name not in parquet:
+                result.add("content", DATABASE, f"table {name}: content digest differs from the manifest's "
+                           f"duckdb.tables.{name} ({rows} rows; the manifest says {expected[name]['rows']})")
+        if name in tables and expected[name]["content_digest"] != tables[name].get("content_digest"):
+            result.add("manifest", MANIFEST, f"duckdb.tables.{name}.content_digest differs from "
+                       f"tables.{name}.content_digest: the manifest contradicts itself")
+    recorded = {(d["kind"], d["name"]): d["sha256"] for d in section.get("definitions", [])}
+    found = definition_digests(con)
+    for kind, name in sorted(set(recorded) - set(found)):
+        result.add("content", DATABASE, f"{kind} {name} is missing")
+    for kind, name in sorted(set(found) - set(recorded)):
+        result.add("content", DATABASE, f"{kind} {name} is not in the manifest")
+    for key in sorted(set(found) & set(recorded)):
+        if found[key] != recorded[key]:
+            result.add("content", DATABASE, f"{key[0]} {key[1]}: its definition differs from the manifest's "
+                       "digest (it was redefined)")
+    views = {name for kind, name in found if kind == "view"}
+    for name in sorted({view["name"] for view in section.get("views", [])} - views):
+        if ("view", name) not in recorded:
+            result.add("content", DATABASE, f"view {name} is missing")
 
 
 def verify_json(result: VerifyResult) -> str:

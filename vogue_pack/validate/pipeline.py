@@ -13,6 +13,7 @@ from vogue_pack.raw.model import empty_table
 from vogue_pack.raw.tree import RawTree, discover
 from vogue_pack.report.findings import Finding
 from vogue_pack.report.report import DEFAULT_MAX_FINDINGS, Report
+from vogue_pack.validate.config import Config
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Validation:
     tables: dict[str, pa.Table]
     unavailable: dict[str, str]
     report: Report
+    config: Config | None = None  # the effective configuration (its provenance is in report.context)
 
 
 def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
@@ -89,7 +91,11 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
     report = Report(root=_display_root(Path(path), tree.root), max_findings=options.max_findings)
     report.add(apply_config(findings, config))
     report.finalise()
-    return Validation(root=tree.root, tree=tree, tables=tables, unavailable=unavailable, report=report)
+    from vogue_pack.validate.catalogue import all_codes
+
+    report.context["configuration"] = config.provenance(all_codes())
+    return Validation(root=tree.root, tree=tree, tables=tables, unavailable=unavailable, report=report,
+                      config=config)
 
 
 def _display_root(given: Path, root: Path) -> str:

@@ -208,12 +208,13 @@ def test_every_mode_passes_and_hashes_deterministically(case: str, size: str, tm
     # Through inspect_images, cold and cached, in process and in the pool: one answer.
     suffix = ".jpg" if data[:2] == b"\xff\xd8" else ".png"
     entries = []
-    for item in (1, 2):
+    for item in (1, 2, 3, 4):
         path = tmp_path / f"item_{item}{suffix}"
         path.write_bytes(data)
         entries.append((item, path.name, path))
-    monkeypatch.setattr(images_mod, "POOL_MIN_BYTES", 0)  # let jobs=2 really start the pool
-    monkeypatch.setattr(images_mod, "POOL_MIN_IMAGES", 1)
+    # A pool that costs nothing to start: jobs=2 hands the last two images to two workers.
+    monkeypatch.setattr(images_mod, "POOL_START_S", {"fork": 0.0, "forkserver": 0.0, "spawn": 0.0})
+    monkeypatch.setattr(images_mod, "POOL_MIN_IMAGES", 2)
     rows = []
     for jobs, cache in ((1, True), (1, True), (2, False)):
         stats = InspectStats()

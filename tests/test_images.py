@@ -242,7 +242,8 @@ def test_rows_sorted_by_item_id_whatever_the_input_order(tmp_path: Path) -> None
 
 
 def test_results_do_not_depend_on_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(images_mod, "POOL_MIN_BYTES", 0)  # use the process pool even for 20 small images
+    # A pool that costs nothing to start: used after the second of 22 small images.
+    monkeypatch.setattr(images_mod, "POOL_START_S", {"fork": 0.0, "forkserver": 0.0, "spawn": 0.0})
     entries = [entry(tmp_path, i, png_bytes(product(i))) for i in range(20)]
     entries.append(entry(tmp_path, 20, b""))
     entries.append(entry(tmp_path, 21, _truncated(tmp_path)))

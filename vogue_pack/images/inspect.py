@@ -11,7 +11,6 @@ so the output never depends on ``jobs`` or on input order.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -56,12 +55,13 @@ MIN_SIDE, MAX_SIDE = 16, 10_000
 ALLOWED_MODES = frozenset({"1", "L", "LA", "La", "P", "PA", "I;16", "I;16B", "I;16L", "I", "RGB", "RGBA",
                            "RGBa", "CMYK"})
 
-# The pool is used when the bytes to decode are worth its start-up. Measured by
-# benchmarks/images_crossover.py on the project's 2-core machine (docs/benchmarks.md, "Pool crossover"):
-# a fork-started pool of 2 costs ~POOL_START_S to start and stop, and decoding + hashing runs at
-# ~DECODE_BYTES_PER_S in one process; the pool wins once half the decode time exceeds its start-up.
-POOL_MIN_BYTES = 4_000_000
-POOL_MIN_IMAGES = 4  # fewer images cannot keep two workers busy
+# The pool is used when it pays for itself, decided as the run goes: images are decoded in the calling
+# process while the time the rest would take there, shared among the workers, saves less than the pool's
+# start-up; from the first image where it saves more, the rest goes to the pool. The start-up costs
+# (start, first results, shutdown, as validate pays them: a fork copies a process that holds Arrow and
+# DuckDB) are measured by benchmarks/images_crossover.py (docs/benchmarks.md, "Pool crossover").
+POOL_START_S = {"fork": 0.025, "forkserver": 0.5, "spawn": 0.8}
+POOL_MIN_IMAGES = 4  # fewer images left cannot keep two workers busy
 
 # Bump when anything that changes cached values changes (hash code, entry layout).
 CACHE_FORMAT = "4"
@@ -192,9 +192,10 @@ def inspect_images(
              for i, (_, _, abs_path) in enumerate(ordered)]
     # Every file is read, fingerprinted and fully decoded (its checks never come from the cache); a
     # cache hit only spares the hashing. In a process pool when the bytes are worth its start-up.
-    jobs = _effective_jobs(options.jobs, len(tasks), _total_bytes(ordered))
+    jobs = _effective_jobs(options.jobs, len(tasks))
     results: list[_Result] = [_Result(index=i) for i in range(len(tasks))]
-    for res in _run(tasks, jobs, options.progress):
+    used = [1]
+    for res in _run(tasks, jobs, options.progress, used):
         results[res.index] = res
 
     columns: dict[str, list[Any]] = {c: [] for c in TABLES["images"].column_names}
@@ -234,7 +235,7 @@ def inspect_images(
         stats.decoded = sum(r.decoded for r in results)
         stats.cache_hits = sum(r.cache_hit for r in results)
         stats.cache_writes_failed = sum(r.cache_write_failed for r in results)
-        stats.jobs = jobs
+        stats.jobs = used[0]
         stats.seconds = time.perf_counter() - started
     schema = TABLES["images"].schema
     table = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
@@ -340,54 +341,67 @@ def _cache_dir(options: ImageOptions) -> Path | None:
     return Path(options.cache_dir) if options.cache_dir is not None else default_cache_dir()
 
 
-def _total_bytes(entries: list[tuple[int, str, Path]]) -> int:
-    total = 0
-    for _, _, abs_path in entries:
-        with contextlib.suppress(OSError):  # an unreadable file is reported when the worker reads it
-            total += abs_path.stat().st_size
-    return total
-
-
-def _effective_jobs(jobs: int | None, n_tasks: int, n_bytes: int) -> int:
-    """Workers for ``n_tasks`` images of ``n_bytes``: 1 (in process) unless a pool pays for its start-up."""
+def _effective_jobs(jobs: int | None, n_tasks: int) -> int:
+    """The most workers ``n_tasks`` images may use (all cores unless ``jobs`` says otherwise)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     wanted = cores if jobs is None else jobs
-    if n_tasks < POOL_MIN_IMAGES or n_bytes < POOL_MIN_BYTES:
-        return 1
     return max(1, min(wanted, n_tasks))
 
 
 Task = tuple[int, str, str, int, str | None]  # index, path, algorithm, hash size, cache dir
 
 
-def _run(tasks: list[Task], jobs: int, progress: bool) -> Iterator[_Result]:
+def _start_method() -> str:
+    """fork on Linux: the fastest start, and no ``if __name__ == "__main__"`` guard needed in the caller's
+    script. The children only run Pillow, numpy and hashlib, never Arrow or DuckDB, so locks those
+    libraries' threads might hold at fork time are never touched. Elsewhere (macOS, where fork is unsafe;
+    Windows) a forkserver or spawn start."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _run(tasks: list[Task], jobs: int, progress: bool, used: list[int]) -> Iterator[_Result]:
+    """Results of every task, in process until the pool pays (see POOL_START_S); ``used[0]`` is set to
+    the number of workers that ran."""
     bar = _Progress(len(tasks), enabled=progress)
     try:
-        if jobs == 1:
-            for task in tasks:
-                res = inspect_file(task)
-                bar.advance()
-                yield res
+        method = _start_method()
+        start_cost = POOL_START_S.get(method, max(POOL_START_S.values()))
+        done = 0
+        first_done = 0.0
+        while done < len(tasks):
+            res = inspect_file(tasks[done])
+            done += 1
+            bar.advance()
+            yield res
+            left = len(tasks) - done
+            if done == 1:
+                first_done = time.perf_counter()  # the first image pays lazy imports: not counted
+                continue
+            if jobs == 1 or left < POOL_MIN_IMAGES:
+                continue
+            per_image = (time.perf_counter() - first_done) / (done - 1)
+            if per_image * left * (1 - 1 / jobs) > start_cost:
+                break
+        if done == len(tasks):
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # fork on Linux: the fastest start, and no `if __name__ == "__main__"` guard needed in the
-        # caller's script. The children only run Pillow, numpy and hashlib, never Arrow or DuckDB, so
-        # locks those libraries' threads might hold at fork time are never touched. Elsewhere (macOS,
-        # where fork is unsafe; Windows) a forkserver or spawn start.
-        methods = multiprocessing.get_all_start_methods()
-        if sys.platform.startswith("linux") and "fork" in methods:
-            method = "fork"
-        else:
-            method = "forkserver" if "forkserver" in methods else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["vogue_pack.images.inspect", "PIL.Image", "PIL.PngImagePlugin",
                                             "PIL.JpegImagePlugin"])
-        chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for res in pool.map(inspect_file, tasks, chunksize=chunksize):
+        rest = tasks[done:]
+        workers = min(jobs, len(rest))
+        used[0] = workers
+        chunksize = max(1, min(32, len(rest) // (workers * 8)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for res in pool.map(inspect_file, rest, chunksize=chunksize):
                 bar.advance()
                 yield res
     finally:

@@ -6,8 +6,9 @@
 On one synthetic tree (``vogue-pack synth``, 60 conversations, 76 PNGs), with each checkout's code first
 on PYTHONPATH (same venv):
 - ``vogue-pack validate --format json --no-cache``: the two reports must be equal;
-- the ``images`` table and findings of ``inspect_images`` for every hash algorithm (phash, dhash, ahash,
-  whash): must be equal row by row (hashes, mirror hashes, facts);
+- the ``images`` table, findings and colour grids of ``inspect_images`` for every hash algorithm (phash,
+  dhash, ahash, whash): must be equal row by row (hashes, mirror hashes, colour grids, facts);
+- with ``--images DIR`` the same for a folder of images (e.g. the 3,200-image set of bench_images.py);
 - the time of ``inspect_images`` (cold, no cache; in process, and as validate runs it with 2 workers
   allowed) and of the whole ``validate --no-cache`` command; medians of alternating runs.
 Exits 1 when anything differs. Prints Markdown for docs/benchmarks.md.
@@ -30,15 +31,17 @@ AFTER = HERE.parent
 _PROBE = r"""
 import json, sys, time
 from pathlib import Path
-from vogue_pack.images.inspect import ImageOptions, inspect_images
+from vogue_pack.images.inspect import ImageOptions, colour_signature, inspect_images
 root = Path(sys.argv[1])
-entries = sorted((int(p.stem.split('_')[1]), f'metadata/{p.name}', p) for p in root.glob('item_*.png'))
+entries = sorted((int(p.stem.split('_')[1]), f'metadata/{p.name}', p) for p in root.glob('item_*.*'))
 mode = sys.argv[2]
 if mode == 'facts':
     out = {}
     for algorithm in ('phash', 'dhash', 'ahash', 'whash'):
-        table, findings = inspect_images(entries, ImageOptions(algorithm=algorithm, use_cache=False))
-        out[algorithm] = [table.to_pylist(), [f.to_dict() for f in findings]]
+        options = ImageOptions(algorithm=algorithm, use_cache=False)
+        table, findings = inspect_images(entries, options)
+        colours = [colour_signature(sha, options) for sha in table.column('sha256').to_pylist()]
+        out[algorithm] = [table.to_pylist(), [f.to_dict() for f in findings], colours]
     print(json.dumps(out, sort_keys=True, default=str))
 else:
     jobs = int(mode)
@@ -63,6 +66,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--tree", type=Path, default=Path("/tmp/vogue-ba"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--images", type=Path, default=None, help="also compare the facts of this image folder")
     args = parser.parse_args()
     vogue = str(Path(sys.executable).with_name("vogue-pack"))
     if not args.tree.exists():
@@ -92,7 +96,14 @@ def main() -> None:
     print(f"Tree: `vogue-pack synth` seed 0, {n} PNGs; load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}; "
           f"median of {args.repeats} alternating runs.\n")
     print(f"- `validate --format json --no-cache` reports identical: **{same_report}**")
-    print(f"- images table and findings identical for phash, dhash, ahash, whash: **{same_facts}**\n")
+    print(f"- images table, findings and colour grids identical for phash, dhash, ahash, whash: **{same_facts}**")
+    if args.images is not None:
+        folder_facts = {side: _run(path, [sys.executable, "-c", _PROBE, str(args.images), "facts"])
+                        for side, path in sides.items()}
+        same_folder = folder_facts["before"] == folder_facts["after"]
+        same_facts = same_facts and same_folder
+        print(f"- the same for every image of {args.images}: **{same_folder}**")
+    print()
     print("| | before | after | after / before |")
     print("|---|---:|---:|---:|")
     rows = [("inspect_images, 1 process: ms per image", "in_process", 1000 / n),

@@ -185,7 +185,7 @@ def reference_facts(data: bytes, algorithm: str, hash_size: int) -> tuple[str, s
     factor = min(flat.size) // images_mod.PRE_REDUCE_MIN_SIDE
     reduced = flat.reduce(factor) if algorithm != "whash" and factor >= 2 else flat
     small = np.asarray(reduced.convert("L").resize(target, Image.Resampling.LANCZOS), dtype=np.uint8)
-    rgb = flat.convert("RGB")
+    rgb = reduced.convert("RGB")  # the grid is taken from the pre-reduced image
     if max(rgb.size) > 64:
         rgb = rgb.reduce(max(1, max(rgb.size) // 64))
     grid = np.asarray(rgb.resize((4, 4), Image.Resampling.BOX), dtype=np.uint8).tobytes().hex()

@@ -704,7 +704,7 @@ def _reduce(image: PILImage.Image, algorithm: str, target: tuple[int, int]) -> t
     if algorithm != "whash" and factor >= 2:  # whash's input size follows the image size: keep it
         reduced = flat.reduce(factor)
     small = reduced.convert("L").resize(target, Image.Resampling.LANCZOS)
-    return np.asarray(small, dtype=np.uint8), _colour_grid(flat)
+    return np.asarray(small, dtype=np.uint8), _colour_grid(reduced)
 
 
 def _dct_matrix(n: int, k: int) -> np.ndarray:

@@ -33,7 +33,8 @@ import json, sys, time
 from pathlib import Path
 from vogue_pack.images.inspect import ImageOptions, colour_signature, inspect_images
 root = Path(sys.argv[1])
-entries = sorted((int(p.stem.split('_')[1]), f'metadata/{p.name}', p) for p in root.glob('item_*.*'))
+entries = sorted((int(p.stem.split('_')[1]), f'metadata/{p.name}', p) for p in root.glob('item_*.*')
+                 if p.suffix.lower() in ('.png', '.jpg', '.jpeg'))
 mode = sys.argv[2]
 if mode == 'facts':
     out = {}

@@ -478,3 +478,13 @@ def test_poisoned_cache_cannot_get_a_truncated_image_into_a_release(small_raw_co
         assert result.exit_code == 1, result.output
         assert "image.decode" in result.output and "metadata/item_20.png" in result.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_decode_messages_carry_no_object_reprs(tmp_path: Path) -> None:
+    """Pillow names the file object in some errors; the finding's message must be the same every run."""
+    messages = []
+    for _ in range(2):
+        _, findings = run([entry(tmp_path, 1, b"GIF89a" + bytes(64))], tmp_path, use_cache=False)
+        messages.append([f.message for f in findings])
+    assert messages[0] == messages[1]
+    assert not any(" at 0x" in m for m in messages[0]), messages

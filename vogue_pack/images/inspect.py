@@ -627,8 +627,13 @@ def _check_trailing(data: bytes, image_format: str | None, problems: list[list[A
                          f"byte {end:,})", extra, 0])
 
 
+_OBJECT_REPR = re.compile(r" ?<[A-Za-z_][\w.]* object at 0x[0-9a-fA-F]+>")
+
+
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """The decoder's message, short, and the same on every run: Pillow names the file object it was given
+    (``<_io.BytesIO object at 0x7f…>``), an address that changes run to run and means nothing to a reader."""
+    text = _OBJECT_REPR.sub("", str(exc)) or type(exc).__name__
     return text if len(text) <= 160 else text[:160] + "…"
 
 

@@ -600,15 +600,15 @@ def jpeg_end(data: bytes) -> int | None:
         offset += (data[offset] << 8) | data[offset + 1]
         if marker != 0xDA:  # not SOS: the segment is its length
             continue
-        while True:  # entropy-coded data up to the next real marker
-            offset = data.find(b"\xff", offset)
-            if offset < 0 or offset + 1 >= size:
-                return None
-            following = data[offset + 1]
-            if following == 0x00 or 0xD0 <= following <= 0xD7:
-                offset += 2
-                continue
-            break
+        found = _NEXT_MARKER.search(data, offset)  # entropy-coded data runs to the next real marker
+        if found is None:
+            return None
+        offset = found.start()
+
+
+# In entropy-coded data a 0xFF is followed by 0x00 (byte stuffing) or by a restart marker D0-D7; any other
+# byte after it starts a real marker (possibly after fill bytes 0xFF).
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 
 
 def _check_trailing(data: bytes, image_format: str | None, problems: list[list[Any]]) -> None:

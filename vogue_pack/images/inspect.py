@@ -112,8 +112,8 @@ class InspectStats:
     """Counters of one inspect_images run (filled in when passed in; used by tests and the CLI)."""
 
     images: int = 0
-    decoded: int = 0
-    cache_hits: int = 0
+    decoded: int = 0  # images read and put through every check and a full decode (all readable ones)
+    cache_hits: int = 0  # of those, images whose hashes came from the cache
     cache_writes_failed: int = 0
     seconds: float = 0.0
     jobs: int = 1
@@ -180,7 +180,8 @@ def inspect_images(
     """Check and hash every image; return the ``images`` table (sorted by item_id) and findings.
 
     ``entries`` are ``(item_id, path relative to the raw root, absolute path)``. Facts are null where
-    unknown; ``ok`` is False when any integrity check failed. Findings carry ``file`` (the relative
+    unknown; ``ok`` is False when any check found an error (a warning, such as data after the end of the
+    image, leaves it True). Findings carry ``file`` (the relative
     path) and ``keys={"item_id": id}``.
     """
     validate_options(options)
@@ -191,7 +192,7 @@ def inspect_images(
     tasks = [(i, str(abs_path), options.algorithm, options.hash_size, cache)
              for i, (_, _, abs_path) in enumerate(ordered)]
     # Every file is read, fingerprinted and fully decoded (its checks never come from the cache); a
-    # cache hit only spares the hashing. In a process pool when the bytes are worth its start-up.
+    # cache hit only spares the hashing. In a process pool from the point where it pays (_run).
     jobs = _effective_jobs(options.jobs, len(tasks))
     results: list[_Result] = [_Result(index=i) for i in range(len(tasks))]
     used = [1]

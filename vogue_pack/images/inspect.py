@@ -85,6 +85,8 @@ EXTENSION_FORMATS = {
     ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF",
 }
 
+_OPEN_FORMATS = sorted(set(EXTENSION_FORMATS.values()))
+
 # What a corrupt file can make Pillow raise while opening or decoding it (Pillow wraps most decoder
 # errors in OSError; broken PNG chunks raise SyntaxError; bad headers struct/zlib/value errors).
 _DECODE_ERRORS: tuple[type[BaseException], ...] = (
@@ -517,13 +519,17 @@ def decode_and_hash(data: bytes, algorithm: str, hash_size: int,
     grey: np.ndarray | None = None
     with _pillow_limits():
         try:
-            with Image.open(io.BytesIO(data), formats=list(set(EXTENSION_FORMATS.values()))) as probe:
-                facts["format"] = probe.format
-                facts["width"], facts["height"] = probe.size
-                facts["mode"] = probe.mode
-                probe.verify()  # chunk CRCs and structure (PNG), without decoding pixels
+            image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+            facts["format"] = image.format
+            facts["width"], facts["height"] = image.size
+            facts["mode"] = image.mode
+            if image.format == "PNG":
+                # Chunk CRCs and structure up to IEND, without decoding pixels. verify() leaves the image
+                # unusable, so it is opened again; other formats' verify() checks nothing (Pillow only
+                # implements it for PNG) and is skipped, which spares JPEG a second header parse.
+                image.verify()
+                image = Image.open(io.BytesIO(data), formats=["PNG"])
             _check_trailing(data, facts["format"], problems)
-            image = Image.open(io.BytesIO(data))
             frames = getattr(image, "n_frames", 1)
             if frames > 1:
                 problems.append(["image.animated", f"the {image.format} image has {frames} frames", frames, 1])

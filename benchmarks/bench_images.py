@@ -1,11 +1,15 @@
 """Images benchmark: vogue-pack vs imagededup (PHash) vs a plain imagehash + brute-force loop, one run.
 
-    python benchmarks/bench_images.py [--set /tmp/vogue-bench-images] [--bench-python /work/bench-venv/bin/python]
+    python benchmarks/bench_images.py [--set /tmp/vogue-bench-images] [--bench-python benchmarks/.venv/bin/python]
                                       [--search-sizes 1000,10000,100000,1000000] [--json results.json]
+                                      [--before /path/to/older/checkout]
 
 On the same generated, labelled image set (benchmarks/images_synth.py; generated when missing):
-- whole run, wall clock, as a user runs it: ``vogue-pack dedupe DIR`` (cold cache, then cached) and
-  imagededup's PHash encode + find_duplicates (its own venv: torch is never a vogue-pack dependency);
+- whole run, wall clock, as a user runs it: ``vogue-pack dedupe DIR --no-cache``, then with a cache
+  (cold, then cached), and imagededup's PHash encode + find_duplicates (its own venv under benchmarks/:
+  torch is never a vogue-pack dependency); with ``--before`` also ``dedupe --no-cache`` of an older
+  checkout (same venv, its code first on PYTHONPATH), and the pairs of both must be identical;
+- recall of each tool on every transform of the labels;
 - hashing throughput in images/s: vogue-pack cold and cached (in-process), imagehash.phash loop;
 - pair search time for 10^3..10^6 random 64-bit hashes: vogue-pack's MIH (direct + mirrored, as
   find_duplicates runs it, and direct only), numpy brute force, imagededup's Cython brute force, the
@@ -75,44 +79,69 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(cmd: list[str]) -> tuple[float, str, float]:
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str, float]:
     """Wall seconds, stdout and CPU seconds (user + sys of the command and its children)."""
     cpu = _children_cpu()
     started = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - started
     if out.returncode not in (0, 1):
         raise RuntimeError(f"{cmd} failed: {out.stderr[-2000:]}")
     return seconds, out.stdout, _children_cpu() - cpu
 
 
-def bench_whole_runs(images: Path, labels: frozenset[tuple[int, int]], bench_python: str,
-                     threshold: int, repeats: int) -> dict[str, object]:
-    """Alternating runs of both tools (the machine is shared: medians of ``repeats`` runs)."""
+def _pairs(dedupe_json: str) -> set[tuple[int, int]]:
+    doc = json.loads(dedupe_json)
+    return {(p["item_a"], p["item_b"]) for c in doc["clusters"] for p in c["pairs"]}
+
+
+def _by_transform(predicted: set[tuple[int, int]], transforms: dict[tuple[int, int], str]) -> dict[str, float]:
+    """Recall on each transform of the labelled duplicate pairs."""
+    names = sorted(set(transforms.values()))
+    return {name: round(sum(p in predicted for p, t in transforms.items() if t == name)
+                        / sum(t == name for t in transforms.values()), 4) for name in names}
+
+
+def bench_whole_runs(images: Path, labels: frozenset[tuple[int, int]], transforms: dict[tuple[int, int], str],
+                     bench_python: str, threshold: int, repeats: int, before: Path | None) -> dict[str, object]:
+    """Alternating runs of every tool (the machine is shared: medians of ``repeats`` runs)."""
     vogue = str(Path(sys.executable).with_name("vogue-pack"))
-    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "cached": [], "imagededup": []}
+    base = [vogue, "dedupe", str(images), "--format", "json", "--threshold", str(threshold)]
+    names = ["no_cache", "cold", "cached", "imagededup"] + (["before_no_cache"] if before else [])
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    outputs: dict[str, str] = {}
     for _ in range(repeats):
+        seconds, outputs["no_cache"], cpu = _timed([*base, "--no-cache"])
+        runs["no_cache"].append((seconds, cpu))
+        if before is not None:
+            env = {**os.environ, "PYTHONPATH": str(before)}
+            seconds, outputs["before_no_cache"], cpu = _timed([*base, "--no-cache"], env=env)
+            runs["before_no_cache"].append((seconds, cpu))
         with tempfile.TemporaryDirectory() as cache:
-            cmd = [vogue, "dedupe", str(images), "--cache-dir", cache, "--format", "json",
-                   "--threshold", str(threshold)]
-            cold, out, cold_cpu = _timed(cmd)
-            warm, _, warm_cpu = _timed(cmd)
+            cold, outputs["cold"], cold_cpu = _timed([*base, "--cache-dir", cache])
+            warm, outputs["cached"], warm_cpu = _timed([*base, "--cache-dir", cache])
         runs["cold"].append((cold, cold_cpu))
         runs["cached"].append((warm, warm_cpu))
-        seconds, dedup_out, cpu = _timed([bench_python, str(HERE / "images_imagededup.py"), "run", str(images),
-                                          "--threshold", str(threshold)])
+        seconds, outputs["imagededup"], cpu = _timed([bench_python, str(HERE / "images_imagededup.py"), "run",
+                                                      str(images), "--threshold", str(threshold)])
         runs["imagededup"].append((seconds, cpu))
-    doc = json.loads(out)
-    pairs = {(p["item_a"], p["item_b"]) for c in doc["clusters"] for p in c["pairs"]}
+    pairs = _pairs(outputs["no_cache"])
+    assert _pairs(outputs["cold"]) == pairs == _pairs(outputs["cached"]), "the cache changed the pairs"
 
     def median(name: str, k: int) -> float:
         return round(float(np.median([r[k] for r in runs[name]])), 2)
 
     result: dict[str, object] = {"repeats": repeats, "runs": runs}
-    result["vogue-pack"] = {"seconds_cold": median("cold", 0), "seconds_cached": median("cached", 0),
+    result["vogue-pack"] = {"seconds_no_cache": median("no_cache", 0), "cpu_seconds_no_cache": median("no_cache", 1),
+                            "seconds_cold": median("cold", 0), "seconds_cached": median("cached", 0),
                             "cpu_seconds_cold": median("cold", 1), "cpu_seconds_cached": median("cached", 1),
-                            **_prf(pairs, labels)}
-    doc = json.loads(dedup_out)
+                            **_prf(pairs, labels), "recall_by_transform": _by_transform(pairs, transforms)}
+    if before is not None:
+        before_pairs = _pairs(outputs["before_no_cache"])
+        result["before"] = {"seconds_no_cache": median("before_no_cache", 0),
+                            "cpu_seconds_no_cache": median("before_no_cache", 1), **_prf(before_pairs, labels),
+                            "pairs_identical_to_after": before_pairs == pairs}
+    doc = json.loads(outputs["imagededup"])
     found = set()
     for name, others in doc["duplicates"].items():
         for other in others:
@@ -120,8 +149,25 @@ def bench_whole_runs(images: Path, labels: frozenset[tuple[int, int]], bench_pyt
             found.add((min(a, b), max(a, b)))
     result["imagededup"] = {"seconds_wall": median("imagededup", 0), "cpu_seconds": median("imagededup", 1),
                             "last_run": {k: round(v, 2) for k, v in doc.items() if k.startswith("seconds")},
-                            **_prf(found, labels)}
+                            **_prf(found, labels), "recall_by_transform": _by_transform(found, transforms)}
+    ours, theirs = result["vogue-pack"], result["imagededup"]
+    result["ratio_no_cache_wall"] = round(ours["seconds_no_cache"] / theirs["seconds_wall"], 3)  # type: ignore[index]
+    result["ratio_no_cache_cpu"] = round(ours["cpu_seconds_no_cache"] / theirs["cpu_seconds"], 3)  # type: ignore[index]
     return result
+
+
+def _transforms(labels_csv: Path, entries: list[tuple[int, str, Path]]) -> dict[tuple[int, int], str]:
+    """Labelled duplicate pair -> the transform that made it (copy-to-copy pairs included)."""
+    import csv
+
+    known = {item for item, _, _ in entries}
+    out: dict[tuple[int, int], str] = {}
+    with open(labels_csv, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            a, b = int(row["item_a"]), int(row["item_b"])
+            if row["label"] == "duplicate" and a in known and b in known:
+                out[(min(a, b), max(a, b))] = row["transform"]
+    return out
 
 
 def bench_hashing(entries: list[tuple[int, str, Path]], labels: frozenset[tuple[int, int]],
@@ -221,7 +267,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", type=Path, default=Path(tempfile.gettempdir()) / "vogue-bench-images")
     parser.add_argument("--families", type=int, default=150)
-    parser.add_argument("--bench-python", default="/work/bench-venv/bin/python")
+    parser.add_argument("--bench-python", default=str(HERE / ".venv" / "bin" / "python"),
+                        help="the Python of a venv with imagededup and torch (never vogue-pack's own)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="an older checkout of vogue-pack to time side by side (its pairs must be identical)")
+    parser.add_argument("--png", type=int, default=None, help="generate with only this many PNGs (rest JPEG)")
     parser.add_argument("--search-sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD)
     parser.add_argument("--repeats", type=int, default=3, help="alternating whole runs of each tool")
@@ -230,13 +280,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     if not (args.set / "labels.csv").exists():
-        print(make_set(args.set, families=args.families, per_family=4, copies=0.6), file=sys.stderr)
+        print(make_set(args.set, families=args.families, per_family=4, copies=0.6, png=args.png), file=sys.stderr)
     folder = collect_images(args.set / "images")
     labels = read_labels(args.set / "labels.csv", folder.entries).duplicates
     results: dict[str, object] = {"machine": _machine(args.bench_python), "images": len(folder.entries),
                                   "labelled_duplicate_pairs": len(labels), "threshold": args.threshold}
-    results["whole_run"] = bench_whole_runs(args.set / "images", labels, args.bench_python, args.threshold,
-                                            args.repeats)
+    transforms = _transforms(args.set / "labels.csv", folder.entries)
+    results["whole_run"] = bench_whole_runs(args.set / "images", labels, transforms, args.bench_python,
+                                            args.threshold, args.repeats, args.before)
     print(results["whole_run"], file=sys.stderr)
     results["hashing"] = bench_hashing(folder.entries, labels, args.threshold)
     print(results["hashing"], file=sys.stderr)

@@ -1,12 +1,16 @@
 """Labelled near-duplicate image sets: synthetic product shots, known transformations, look-alike siblings.
 
     python benchmarks/images_synth.py OUT [--families 250] [--per-family 4] [--copies 0.3] [--size 800x1000]
+                                          [--png N]
 
 writes OUT/images/item_{id}.png (and .jpg for the format change) and OUT/labels.csv in the format of
 ``vogue-pack dedupe --evaluate`` (docs/dedup.md): every duplicate pair (all pairs of a product's group:
 the original and its transformed copies) labelled ``duplicate`` with the transformation of the copy,
 and every pair of distinct products of one family (same garment cut, other colour or pattern: the
-look-alikes a catalogue really holds) labelled ``distinct``. Deterministic for a seed.
+look-alikes a catalogue really holds) labelled ``distinct``. Deterministic for a seed. With ``--png N``
+only N PNGs (spread evenly over the ids) stay PNG and every other image is re-encoded as JPEG quality
+90, as a shop's catalogue mostly is: ``--families 615 --png 200`` is the 3,200-image set of
+docs/benchmarks.md (3,000 JPEG, 200 PNG).
 """
 
 from __future__ import annotations
@@ -200,7 +204,7 @@ def transform(image: Image.Image, name: str, rng: np.random.Generator) -> tuple[
 
 
 def make_set(out: Path, families: int = 250, per_family: int = 4, copies: float = 0.3,
-             size: tuple[int, int] = (800, 1000), seed: int = 0) -> dict[str, int]:
+             size: tuple[int, int] = (800, 1000), seed: int = 0, png: int | None = None) -> dict[str, int]:
     """Write the image set and labels.csv under ``out``; return counts."""
     rng = np.random.default_rng(seed)
     folder = out / "images"
@@ -244,8 +248,22 @@ def make_set(out: Path, families: int = 250, per_family: int = 4, copies: float 
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["item_a", "item_b", "label", "transform"])
         writer.writerows(rows)
+    if png is not None:
+        _keep_png(folder, png)
     return {"images": n_images, "duplicate_pairs": sum(r[2] == "duplicate" for r in rows),
             "distinct_pairs": sum(r[2] == "distinct" for r in rows)}
+
+
+def _keep_png(folder: Path, keep: int) -> None:
+    """Re-encode every PNG but ``keep`` of them (evenly spread over the ids) as JPEG quality 90."""
+    pngs = sorted(folder.glob("item_*.png"), key=lambda p: int(p.stem.split("_")[1]))
+    step = max(1, len(pngs) // max(keep, 1))
+    kept = set(pngs[::step][:keep]) if keep else set()
+    for path in pngs:
+        if path not in kept:
+            with Image.open(path) as image:
+                image.convert("RGB").save(path.with_suffix(".jpg"), quality=90)
+            path.unlink()
 
 
 def main() -> None:
@@ -256,9 +274,10 @@ def main() -> None:
     parser.add_argument("--copies", type=float, default=0.3, help="transformed copies per product (mean)")
     parser.add_argument("--size", default="800x1000")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--png", type=int, default=None, help="keep only this many PNGs; the rest become JPEG")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
-    print(make_set(args.out, args.families, args.per_family, args.copies, (w, h), args.seed))
+    print(make_set(args.out, args.families, args.per_family, args.copies, (w, h), args.seed, args.png))
 
 
 if __name__ == "__main__":

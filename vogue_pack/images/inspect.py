@@ -1,9 +1,12 @@
 """Decode, inspect and hash images: integrity findings, image facts, content-addressed cache, parallel.
 
-Every image is read once. Its SHA-256 keys a cache entry that holds everything learnt from decoding
-(format, size, mode, perceptual hashes, decode problems), so re-validating an unchanged tree reads and
-hashes the bytes but decodes nothing. Work is spread over a process pool; every result depends on the
-file alone, so the output never depends on ``jobs`` or on input order.
+Every image is read once and checked in full on every run: signature, structure, a complete decode,
+animation, data after the end of the image. Nothing cached ever decides a finding. The cache holds only
+derived values (the perceptual hashes and the colour grid), bound to the file's SHA-256 and size, the
+algorithm and the library versions, so an unchanged image skips the hashing but never its checks
+(docs/release-format.md, "The image cache"). Work is spread over a process pool when the bytes to decode
+are worth the pool's start-up (benchmarks/images_crossover.py); every result depends on the file alone,
+so the output never depends on ``jobs`` or on input order.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 import json
 import os
 import re
+import stat
 import struct
 import sys
 import time
@@ -44,14 +48,26 @@ DEFAULT_THRESHOLD = 10
 # Above it Pillow warns and above twice it raises: both become an image.bomb finding.
 MAX_IMAGE_PIXELS = 40_000_000
 MIN_SIDE, MAX_SIDE = 16, 10_000
-ALLOWED_MODES = frozenset({"RGB", "RGBA", "L", "LA", "P", "PA"})
+# Every mode Pillow gives a PNG or a JPEG: bilevel, greyscale (8- and 16-bit, Pillow's I;16 family and
+# older versions' I), greyscale + alpha, palette (with or without tRNS, PA from palette + alpha), RGB and
+# RGBA (16-bit samples are read as 8-bit RGB(A) by Pillow), and CMYK JPEG. Anything else (a float TIFF,
+# say) is an image.mode finding.
+ALLOWED_MODES = frozenset({"1", "L", "LA", "La", "P", "PA", "I;16", "I;16B", "I;16L", "I", "RGB", "RGBA",
+                           "RGBa", "CMYK"})
 
-# Up to this many images are decoded in the calling process: a pool costs about 0.4 s to start and an
-# 800x1000 PNG about 15 ms to decode, so two workers only pay off beyond about a hundred images.
-IN_PROCESS_MAX = 96
+# The pool is used when it pays for itself, decided as the run goes: images are decoded in the calling
+# process while the time the rest would take there, shared among the workers, saves less than the pool's
+# start-up; from the first image where it saves more, the rest goes to the pool. The start-up costs
+# (start, first results, shutdown, as validate pays them: a fork copies a process that holds Arrow and
+# DuckDB) are measured by benchmarks/images_crossover.py (docs/benchmarks.md, "Pool crossover").
+POOL_START_S = {"fork": 0.025, "forkserver": 0.5, "spawn": 0.8}
+POOL_MIN_IMAGES = 4  # fewer images left cannot keep two workers busy
 
-# Bump when anything that changes cached facts changes (hash code, checks, limits).
-CACHE_FORMAT = "3"
+# Bump when anything that changes cached values changes (hash code, entry layout).
+CACHE_FORMAT = "4"
+# A real entry is under 3 KB (a 64x64-bit hash is 1,024 hex digits, twice, plus the colour grid);
+# anything larger is not one of ours and is never parsed.
+_CACHE_ENTRY_MAX = 8192
 
 # Magic bytes -> format name (Pillow's names).
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
@@ -68,6 +84,8 @@ EXTENSION_FORMATS = {
     ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".gif": "GIF",
     ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF",
 }
+
+_OPEN_FORMATS = sorted(set(EXTENSION_FORMATS.values()))
 
 # What a corrupt file can make Pillow raise while opening or decoding it (Pillow wraps most decoder
 # errors in OSError; broken PNG chunks raise SyntaxError; bad headers struct/zlib/value errors).
@@ -96,8 +114,8 @@ class InspectStats:
     """Counters of one inspect_images run (filled in when passed in; used by tests and the CLI)."""
 
     images: int = 0
-    decoded: int = 0
-    cache_hits: int = 0
+    decoded: int = 0  # images read and put through every check and a full decode (all readable ones)
+    cache_hits: int = 0  # of those, images whose hashes came from the cache
     cache_writes_failed: int = 0
     seconds: float = 0.0
     jobs: int = 1
@@ -121,7 +139,6 @@ class _Result:
     decoded: bool = False
     cache_hit: bool = False
     cache_write_failed: bool = False
-    pending: bool = False  # a cache miss not decoded yet
 
 
 def validate_options(options: ImageOptions) -> None:
@@ -165,7 +182,8 @@ def inspect_images(
     """Check and hash every image; return the ``images`` table (sorted by item_id) and findings.
 
     ``entries`` are ``(item_id, path relative to the raw root, absolute path)``. Facts are null where
-    unknown; ``ok`` is False when any integrity check failed. Findings carry ``file`` (the relative
+    unknown; ``ok`` is False when any check found an error (a warning, such as data after the end of the
+    image, leaves it True). Findings carry ``file`` (the relative
     path) and ``keys={"item_id": id}``.
     """
     validate_options(options)
@@ -173,14 +191,14 @@ def inspect_images(
     ordered = sorted(entries, key=lambda e: (e[0], e[1]))
     cache_dir = _cache_dir(options)
     cache = str(cache_dir) if cache_dir else None
-    tasks = [(i, str(abs_path), options.algorithm, options.hash_size, cache, False)
+    tasks = [(i, str(abs_path), options.algorithm, options.hash_size, cache)
              for i, (_, _, abs_path) in enumerate(ordered)]
-    # First read and fingerprint every file and look it up in the cache (threads: hashlib and file
-    # reads release the GIL); then decode only the misses, in a process pool when there are many.
-    results = _lookup_all(tasks, _effective_jobs(options.jobs, 1_000_000))
-    misses = [(*task[:5], True) for task, res in zip(tasks, results, strict=True) if res.pending]
-    jobs = _effective_jobs(options.jobs, len(misses))
-    for res in _run(misses, jobs, options.progress):
+    # Every file is read, fingerprinted and fully decoded (its checks never come from the cache); a
+    # cache hit only spares the hashing. In a process pool from the point where it pays (_run).
+    jobs = _effective_jobs(options.jobs, len(tasks))
+    results: list[_Result] = [_Result(index=i) for i in range(len(tasks))]
+    used = [1]
+    for res in _run(tasks, jobs, options.progress, used):
         results[res.index] = res
 
     columns: dict[str, list[Any]] = {c: [] for c in TABLES["images"].column_names}
@@ -199,14 +217,16 @@ def inspect_images(
                 problems.insert(0, ["image.signature",
                                     f"the file is named {abs_path.suffix} but its bytes are {res.format}",
                                     res.format, expected])
+        failed = False
         for code, message, value, exp in problems:
             found.append(finding(code, message, file=rel, keys={"item_id": item_id},
                                  value=value, expected=exp))
+            failed = failed or found[-1].severity.value == "error"
         row = {
             "item_id": item_id, "path": rel, "sha256": res.sha256, "bytes": res.size,
             "format": res.format, "width": res.width, "height": res.height, "mode": res.mode,
             "hash_algorithm": options.algorithm if res.hash is not None else None,
-            "hash": res.hash, "hash_mirror": res.hash_mirror, "ok": not problems,
+            "hash": res.hash, "hash_mirror": res.hash_mirror, "ok": not failed,
         }
         for name, value in row.items():
             columns[name].append(value)
@@ -218,7 +238,7 @@ def inspect_images(
         stats.decoded = sum(r.decoded for r in results)
         stats.cache_hits = sum(r.cache_hit for r in results)
         stats.cache_writes_failed = sum(r.cache_write_failed for r in results)
-        stats.jobs = jobs
+        stats.jobs = used[0]
         stats.seconds = time.perf_counter() - started
     schema = TABLES["images"].schema
     table = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
@@ -311,8 +331,9 @@ def colour_signature(sha256: str, options: ImageOptions) -> str | None:
     cache_dir = _cache_dir(options)
     if cache_dir is None:
         return None
-    entry = _cache_read(_cache_path(str(cache_dir), sha256, options.algorithm, options.hash_size))
-    return entry.get("colour") if entry else None
+    path = _cache_path(str(cache_dir), sha256, options.algorithm, options.hash_size)
+    entry = _cache_read(path, sha256, None, options.algorithm, options.hash_size)
+    return entry["colour"] if entry else None
 
 
 # --- the pool -----------------------------------------------------------------------------------------
@@ -324,53 +345,66 @@ def _cache_dir(options: ImageOptions) -> Path | None:
 
 
 def _effective_jobs(jobs: int | None, n_tasks: int) -> int:
+    """The most workers ``n_tasks`` images may use (all cores unless ``jobs`` says otherwise)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     wanted = cores if jobs is None else jobs
-    if n_tasks < IN_PROCESS_MAX:
-        return 1
     return max(1, min(wanted, n_tasks))
 
 
-Task = tuple[int, str, str, int, str | None, bool]  # index, path, algorithm, size, cache dir, decode
+Task = tuple[int, str, str, int, str | None]  # index, path, algorithm, hash size, cache dir
 
 
-def _lookup_all(tasks: list[Task], jobs: int) -> list[_Result]:
-    if jobs == 1 or len(tasks) < IN_PROCESS_MAX:
-        return [inspect_file(task) for task in tasks]
-    from concurrent.futures import ThreadPoolExecutor
+def _start_method() -> str:
+    """fork on Linux: the fastest start, and no ``if __name__ == "__main__"`` guard needed in the caller's
+    script. The children only run Pillow, numpy and hashlib, never Arrow or DuckDB, so locks those
+    libraries' threads might hold at fork time are never touched. Elsewhere (macOS, where fork is unsafe;
+    Windows) a forkserver or spawn start."""
+    import multiprocessing
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(inspect_file, tasks))
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
-def _run(tasks: list[Task], jobs: int, progress: bool) -> Iterator[_Result]:
+def _run(tasks: list[Task], jobs: int, progress: bool, used: list[int]) -> Iterator[_Result]:
+    """Results of every task, in process until the pool pays (see POOL_START_S); ``used[0]`` is set to
+    the number of workers that ran."""
     bar = _Progress(len(tasks), enabled=progress)
     try:
-        if jobs == 1:
-            for task in tasks:
-                res = inspect_file(task)
-                bar.advance()
-                yield res
+        method = _start_method()
+        start_cost = POOL_START_S.get(method, max(POOL_START_S.values()))
+        done = 0
+        first_done = 0.0
+        while done < len(tasks):
+            res = inspect_file(tasks[done])
+            done += 1
+            bar.advance()
+            yield res
+            left = len(tasks) - done
+            if done == 1:
+                first_done = time.perf_counter()  # the first image pays lazy imports: not counted
+                continue
+            if jobs == 1 or left < POOL_MIN_IMAGES:
+                continue
+            per_image = (time.perf_counter() - first_done) / (done - 1)
+            if per_image * left * (1 - 1 / jobs) > start_cost:
+                break
+        if done == len(tasks):
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # fork on Linux: the fastest start, and no `if __name__ == "__main__"` guard needed in the
-        # caller's script. The children only run Pillow, numpy and hashlib, never Arrow or DuckDB, so
-        # locks those libraries' threads might hold at fork time are never touched. Elsewhere (macOS,
-        # where fork is unsafe; Windows) a forkserver or spawn start.
-        methods = multiprocessing.get_all_start_methods()
-        if sys.platform.startswith("linux") and "fork" in methods:
-            method = "fork"
-        else:
-            method = "forkserver" if "forkserver" in methods else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["vogue_pack.images.inspect", "PIL.Image", "PIL.PngImagePlugin",
                                             "PIL.JpegImagePlugin"])
-        chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for res in pool.map(inspect_file, tasks, chunksize=chunksize):
+        rest = tasks[done:]
+        workers = min(jobs, len(rest))
+        used[0] = workers
+        chunksize = max(1, min(32, len(rest) // (workers * 8)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for res in pool.map(inspect_file, rest, chunksize=chunksize):
                 bar.advance()
                 yield res
     finally:
@@ -410,11 +444,12 @@ class _Progress:
 # --- one file -----------------------------------------------------------------------------------------
 
 def inspect_file(task: Task) -> _Result:
-    """Read, fingerprint and (unless cached) decode and hash one file. Runs in a pool worker.
+    """Read, fingerprint, check and decode one file; hash it unless the cache knows its hashes.
 
-    With ``decode`` False a cache miss is returned ``pending`` instead of being decoded.
+    Runs in a pool worker. The checks run whatever the cache holds: an entry only supplies the hashes of
+    an image that decoded in full in this run.
     """
-    index, path, algorithm, hash_size, cache_dir, decode = task
+    index, path, algorithm, hash_size, cache_dir = task
     res = _Result(index=index)
     try:
         data = Path(path).read_bytes()
@@ -427,21 +462,16 @@ def inspect_file(task: Task) -> _Result:
         return res
     res.sha256 = hashlib.sha256(data).hexdigest()
     entry_path = _cache_path(cache_dir, res.sha256, algorithm, hash_size) if cache_dir else None
+    known = None
     if entry_path is not None:
-        entry = _cache_read(entry_path)
-        if entry is not None:
-            _apply_entry(res, entry)
-            res.cache_hit = True
-            return res
-    if not decode:
-        res.pending = True
-        return res
-    facts = decode_and_hash(data, algorithm, hash_size)
+        known = _cache_read(entry_path, res.sha256, res.size, algorithm, hash_size)
+    facts = decode_and_hash(data, algorithm, hash_size, known=known)
     _apply_entry(res, facts)
     res.decoded = True
-    if entry_path is not None:
+    res.cache_hit = known is not None and facts.get("hash") is not None
+    if entry_path is not None and known is None and facts.get("hash") is not None:
         try:
-            _cache_write(entry_path, facts)
+            _cache_write(entry_path, res.sha256, res.size, algorithm, hash_size, facts)
         except OSError:
             res.cache_write_failed = True
     return res
@@ -474,33 +504,52 @@ def _pillow_limits() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
-def decode_and_hash(data: bytes, algorithm: str, hash_size: int) -> dict[str, Any]:
-    """Everything the bytes of one image say: facts, hashes and content problems (a cache entry)."""
+def decode_and_hash(data: bytes, algorithm: str, hash_size: int,
+                    known: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the bytes of one image say: facts, content problems and (unless ``known``) hashes.
+
+    The checks and the full decode always run. ``known`` (a validated cache entry: hash, hash_mirror,
+    colour) is used only when the image decoded in full here; a failed decode has no hash whatever it says.
+    """
     from PIL import Image
 
     facts: dict[str, Any] = {"problems": []}
     problems: list[list[Any]] = facts["problems"]
     facts["format"] = sniff_format(data[:16])
+    grey: np.ndarray | None = None
     with _pillow_limits():
         try:
-            with Image.open(io.BytesIO(data), formats=list(set(EXTENSION_FORMATS.values()))) as probe:
-                facts["format"] = probe.format
-                facts["width"], facts["height"] = probe.size
-                facts["mode"] = probe.mode
-                probe.verify()  # chunk CRCs and structure (PNG), without decoding pixels
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+            facts["format"] = image.format
+            facts["width"], facts["height"] = image.size
+            facts["mode"] = image.mode
+            if image.format == "PNG":
+                # Chunk CRCs and structure up to IEND, without decoding pixels. verify() leaves the image
+                # unusable, so it is opened again; other formats' verify() checks nothing (Pillow only
+                # implements it for PNG) and is skipped, which spares JPEG a second header parse.
+                image.verify()
+                image = Image.open(io.BytesIO(data), formats=["PNG"])
+            _check_trailing(data, facts["format"], problems)
             frames = getattr(image, "n_frames", 1)
             if frames > 1:
-                problems.append(["image.animated", f"the image has {frames} frames", frames, 1])
+                problems.append(["image.animated", f"the {image.format} image has {frames} frames", frames, 1])
             mode = image.mode
             width, height = image.size
             if mode not in ALLOWED_MODES:
-                problems.append(["image.mode", f"unsupported mode {mode} (expected 8-bit RGB(A), L(A) or P)",
-                                 mode, sorted(ALLOWED_MODES)])
+                problems.append(["image.mode", f"unsupported mode {mode} (expected a PNG or JPEG mode: "
+                                 "1, L, LA, P, PA, I;16, RGB, RGBA or CMYK)", mode, sorted(ALLOWED_MODES)])
             if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
                 problems.append(["image.size", f"implausible size {width}x{height} px",
                                  [width, height], f"sides {MIN_SIDE}..{MAX_SIDE} px"])
-            grey, facts["colour"] = _reduce(image, algorithm, hash_size)  # the full decode (draft for JPEG)
+            target = hash_input_size(algorithm, hash_size, image.size)
+            if image.format == "JPEG":
+                # DCT-domain scaling to no less than the hash's input size: several times faster than a
+                # full decode, and the whole stream is still decoded, so truncation is still detected.
+                # Colour is kept (the colour grid needs it); greyscale JPEGs stay greyscale.
+                image.draft("L" if image.mode == "L" else "RGB", target)
+            image.load()  # decode every byte: a truncated or corrupt file raises here
+            if known is None:
+                grey, facts["colour"] = _reduce(image, algorithm, target)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             problems.append(["image.bomb", f"refused as a decompression bomb ({exc})",
                              facts.get("width") and [facts["width"], facts["height"]],
@@ -509,28 +558,132 @@ def decode_and_hash(data: bytes, algorithm: str, hash_size: int) -> dict[str, An
         except _DECODE_ERRORS as exc:
             problems.append(["image.decode", f"does not decode fully: {_describe(exc)}", None, None])
             return facts
-    facts["hash"], facts["hash_mirror"] = hash_pair(grey, algorithm, hash_size)
+    if known is not None:
+        facts["hash"], facts["hash_mirror"], facts["colour"] = known["hash"], known["hash_mirror"], known["colour"]
+    elif grey is not None:
+        facts["hash"], facts["hash_mirror"] = hash_pair(grey, algorithm, hash_size)
     return facts
 
 
+# --- where the image ends -----------------------------------------------------------------------------
+
+def png_end(data: bytes) -> int | None:
+    """The offset just after a PNG's IEND chunk, or None when the chunk structure does not reach one."""
+    offset, size = 8, len(data)
+    while offset + 8 <= size:
+        length, kind = struct.unpack_from(">I4s", data, offset)
+        offset += 12 + length  # length, type, data, CRC
+        if offset > size:
+            return None
+        if kind == b"IEND":
+            return offset
+    return None
+
+
+def jpeg_end(data: bytes) -> int | None:
+    """The offset just after a JPEG's EOI marker, or None when the marker structure does not reach one.
+
+    Segments are skipped by their length (so an EXIF thumbnail's own SOI/EOI inside APP1 is never taken
+    for the end); after each SOS the entropy-coded data runs to the next marker that is neither byte
+    stuffing (FF 00) nor a restart marker (FF D0-D7). Progressive files have many scans; all are walked.
+    """
+    size = len(data)
+    offset = 2  # after SOI
+    while True:
+        if offset >= size or data[offset] != 0xFF:
+            return None
+        while offset < size and data[offset] == 0xFF:  # fill bytes before a marker
+            offset += 1
+        if offset >= size:
+            return None
+        marker = data[offset]
+        offset += 1
+        if marker == 0xD9:  # EOI
+            return offset
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # RSTn, TEM: no length
+            continue
+        if marker in (0x00, 0xD8) or offset + 2 > size:
+            return None
+        offset += (data[offset] << 8) | data[offset + 1]
+        if marker != 0xDA:  # not SOS: the segment is its length
+            continue
+        found = _NEXT_MARKER.search(data, offset)  # entropy-coded data runs to the next real marker
+        if found is None:
+            return None
+        offset = found.start()
+
+
+# In entropy-coded data a 0xFF is followed by 0x00 (byte stuffing) or by a restart marker D0-D7; any other
+# byte after it starts a real marker (possibly after fill bytes 0xFF).
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _check_trailing(data: bytes, image_format: str | None, problems: list[list[Any]]) -> None:
+    """A warning for bytes after the end of a PNG (IEND) or a JPEG (EOI): hidden payloads or a botched
+    concatenation. A file whose structure never reaches the end is left to the decoder's finding."""
+    if image_format == "PNG":
+        end, marker = png_end(data), "IEND chunk"
+    elif image_format == "JPEG":
+        end, marker = jpeg_end(data), "EOI marker"
+    else:
+        return
+    if end is not None and end < len(data):
+        extra = len(data) - end
+        problems.append(["image.trailing-data",
+                         f"{extra:,} bytes after the end of the {image_format} image (its {marker} ends at "
+                         f"byte {end:,})", extra, 0])
+
+
+_OBJECT_REPR = re.compile(r" ?<[A-Za-z_][\w.]* object at 0x[0-9a-fA-F]+>")
+
+
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """The decoder's message, short, and the same on every run: Pillow names the file object it was given
+    (``<_io.BytesIO object at 0x7f…>``), an address that changes run to run and means nothing to a reader."""
+    text = _OBJECT_REPR.sub("", str(exc)) or type(exc).__name__
     return text if len(text) <= 160 else text[:160] + "…"
 
 
 # --- hashing ------------------------------------------------------------------------------------------
 
 def _flatten(image: PILImage.Image) -> PILImage.Image:
-    """Alpha composited onto white, so a cut-out PNG and its JPEG on white hash alike."""
+    """Alpha composited onto white, so a cut-out PNG and its JPEG on white hash alike.
+
+    A paste through the alpha band onto white: per channel ``DIV255(c * a + 255 * (255 - a))``, the same
+    8-bit result as ``Image.alpha_composite`` over opaque white (proved for all 65,536 (value, alpha)
+    pairs in tests/test_images.py) at a quarter of its cost. It stays at full resolution: compositing
+    and box reduction do not commute under 8-bit rounding, so a reduced composite is not the same image.
+    """
     from PIL import Image
 
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    return image
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba)
+    return flat
+
+
+def _hashable(image: PILImage.Image) -> PILImage.Image:
+    """The decoded image as 8-bit greyscale (L) or RGB, alpha flattened onto white, for any allowed mode.
+
+    Conversions are per pixel: bilevel to 0/255, 16-bit grey to its high byte (a plain ``convert("L")``
+    would clip every value above 255 to white), palette through its colours (with tRNS as alpha), CMYK
+    through Pillow's profile-free conversion.
+    """
+    mode = image.mode
+    if mode in ("L", "RGB"):
+        return image
+    if mode == "1":
+        return image.convert("L")
+    if mode.startswith("I"):  # I;16, I;16B, I;16L, I: 16-bit samples
+        from PIL import Image
+
+        wide = np.asarray(image).astype(np.int64)
+        return Image.fromarray((np.clip(wide, 0, 65535) >> 8).astype(np.uint8), "L")
+    if mode == "P" and "transparency" not in image.info:
+        return image.convert("RGB")
+    if mode in ("P", "PA", "LA", "La", "RGBA", "RGBa"):
+        return _flatten(image)
+    return image.convert("RGB")
 
 
 def hash_input_size(algorithm: str, hash_size: int, size: tuple[int, int]) -> tuple[int, int]:
@@ -553,26 +706,17 @@ def hash_input_size(algorithm: str, hash_size: int, size: tuple[int, int]) -> tu
 PRE_REDUCE_MIN_SIDE = 128
 
 
-def _reduce(image: PILImage.Image, algorithm: str, hash_size: int) -> tuple[np.ndarray, str]:
-    """Fully decode ``image``; return the greyscale pixels the hash is computed from and the colour grid.
-
-    JPEG is decoded with ``Image.draft`` (DCT-domain scaling) at no less than the hash's input size,
-    several times faster than a full decode; the whole stream is still decoded, so truncation is still
-    detected. Alpha is flattened onto white first.
-    """
+def _reduce(image: PILImage.Image, algorithm: str, target: tuple[int, int]) -> tuple[np.ndarray, str]:
+    """The greyscale pixels the hash is computed from, and the colour grid, of a fully loaded image."""
     from PIL import Image
 
-    target = hash_input_size(algorithm, hash_size, image.size)
-    if image.format == "JPEG":
-        # Keep colour (the colour grid needs it); greyscale JPEGs stay greyscale.
-        image.draft("L" if image.mode == "L" else "RGB", target)
-    image.load()  # decode every byte: a truncated file raises here
-    flat = _flatten(image)
+    flat = _hashable(image)
     factor = min(flat.size) // PRE_REDUCE_MIN_SIDE
+    reduced = flat
     if algorithm != "whash" and factor >= 2:  # whash's input size follows the image size: keep it
-        flat = flat.reduce(factor)
-    small = flat.convert("L").resize(target, Image.Resampling.LANCZOS)
-    return np.asarray(small, dtype=np.uint8), _colour_grid(flat)
+        reduced = flat.reduce(factor)
+    small = reduced.convert("L").resize(target, Image.Resampling.LANCZOS)
+    return np.asarray(small, dtype=np.uint8), _colour_grid(reduced)
 
 
 def _dct_matrix(n: int, k: int) -> np.ndarray:
@@ -629,12 +773,16 @@ def hash_pair(pixels: np.ndarray, algorithm: str, hash_size: int) -> tuple[str, 
 
 
 def _colour_grid(flat: PILImage.Image) -> str:
-    """A 4x4 grid of mean RGB colours (48 bytes, hex) of a flattened image: pHash sees only luminance."""
+    """A 4x4 grid of mean RGB colours (48 bytes, hex) of a flattened image: pHash sees only luminance.
+
+    A greyscale image is box-reduced before it becomes RGB: the reduction works on each band alone and
+    L to RGB copies the one band three times, so the order does not change a bit (tests/test_images.py).
+    """
     from PIL import Image
 
-    rgb = flat.convert("RGB")
-    if max(rgb.size) > 64:  # a box filter to about 64 px first: cheap at any size
-        rgb = rgb.reduce(max(1, max(rgb.size) // 64))
+    if max(flat.size) > 64:  # a box filter to about 64 px first: cheap at any size
+        flat = flat.reduce(max(1, max(flat.size) // 64))
+    rgb = flat if flat.mode == "RGB" else flat.convert("RGB")
     grid = np.asarray(rgb.resize((4, 4), Image.Resampling.BOX), dtype=np.uint8)
     return grid.tobytes().hex()
 
@@ -667,47 +815,78 @@ def _cache_path(cache_dir: str, sha256: str, algorithm: str, hash_size: int) -> 
     return Path(cache_dir) / sha256[:2] / f"{sha256}-{algorithm}{hash_size}-{version_tag()}.json"
 
 
-def _cache_read(path: Path) -> dict[str, Any] | None:
-    """A cache entry, or None when absent, unreadable or corrupt (then it is recomputed)."""
+def _cache_read(path: Path, sha256: str, size: int | None, algorithm: str, hash_size: int,
+                ) -> dict[str, Any] | None:
+    """The cached hashes of the file with this SHA-256 and size, or None (a miss: absent, unreadable, not a
+    regular file, oversized, corrupt, nested beyond reason, of another format or version, or describing
+    other content). A miss is recomputed; it is never an error and never a verdict."""
     try:
-        entry = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
         return None
-    return entry if _valid_entry(entry) else None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _CACHE_ENTRY_MAX:
+            return None  # a FIFO, device or folder planted as an entry is never read
+        chunks: list[bytes] = []
+        total = 0
+        while total <= _CACHE_ENTRY_MAX:
+            chunk = os.read(fd, _CACHE_ENTRY_MAX + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > _CACHE_ENTRY_MAX:
+        return None
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the parser's depth
+        return None
+    if not _valid_entry(entry, sha256, size, algorithm, hash_size):
+        return None
+    return {key: entry[key] for key in ("hash", "hash_mirror", "colour")}
 
 
-def _valid_entry(entry: Any) -> bool:
-    """A cache entry of the current format whose every field has the type a fresh one would have."""
-    from vogue_pack.report.findings import PY_CODES
+def _valid_entry(entry: Any, sha256: str, size: int | None, algorithm: str, hash_size: int) -> bool:
+    """An entry of the current format and versions, for exactly this content and hash, whose values have
+    the type and length a fresh one would have."""
+    if not isinstance(entry, dict) or set(entry) != _ENTRY_KEYS:
+        return False
+    if entry["cache_format"] != CACHE_FORMAT or entry["versions"] != version_tag():
+        return False
+    if entry["sha256"] != sha256 or entry["algorithm"] != algorithm:
+        return False
+    if type(entry["hash_size"]) is not int or entry["hash_size"] != hash_size:
+        return False
+    if type(entry["bytes"]) is not int or (size is not None and entry["bytes"] != size):
+        return False
+    digits = (hash_size * hash_size + 3) // 4
+    for key, length in (("hash", digits), ("hash_mirror", digits), ("colour", 96)):
+        value = entry[key]
+        if not (isinstance(value, str) and len(value) == length and _is_hex(value)):
+            return False
+    return True
 
-    if not isinstance(entry, dict) or entry.get("cache_format") != CACHE_FORMAT:
-        return False
-    for key in ("format", "mode"):
-        if not isinstance(entry.get(key), str | None):
-            return False
-    for key in ("width", "height"):
-        value = entry.get(key)
-        if value is not None and (type(value) is not int or not 0 <= value < 2**31):
-            return False
-    for key in ("hash", "hash_mirror", "colour"):
-        value = entry.get(key)
-        if value is not None and not (isinstance(value, str) and value and _is_hex(value)):
-            return False
-    if (entry.get("hash") is None) != (entry.get("hash_mirror") is None):
-        return False
-    if entry.get("colour") is not None and len(entry["colour"]) != 96:
-        return False
-    problems = entry.get("problems")
-    return isinstance(problems, list) and all(
-        isinstance(p, list) and len(p) == 4 and p[0] in PY_CODES and isinstance(p[1], str) for p in problems)
+
+_ENTRY_KEYS = frozenset({"cache_format", "versions", "sha256", "bytes", "algorithm", "hash_size",
+                         "hash", "hash_mirror", "colour"})
 
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
 
 
-def _cache_write(path: Path, facts: dict[str, Any]) -> None:
+def _cache_write(path: Path, sha256: str, size: int, algorithm: str, hash_size: int,
+                 facts: dict[str, Any]) -> None:
+    """Write the derived values of one image (never its problems: those are found again every run)."""
     from vogue_pack.fsutil import atomic_write_bytes
 
-    entry = {"cache_format": CACHE_FORMAT, **facts}
+    entry = {"cache_format": CACHE_FORMAT, "versions": version_tag(), "sha256": sha256, "bytes": size,
+             "algorithm": algorithm, "hash_size": hash_size,
+             "hash": facts["hash"], "hash_mirror": facts["hash_mirror"], "colour": facts["colour"]}
     atomic_write_bytes(path, json.dumps(entry, sort_keys=True, separators=(",", ":")).encode())

@@ -223,11 +223,13 @@ def _read_rows(path: Path, parsed: ParsedPredictions) -> tuple[list[str], list[t
         parsed.row_is_line = False
         try:
             table = pq.read_table(path)
-        except (pa.ArrowException, OSError) as exc:
+            # names and values decode lazily: a damaged file can hold bytes that are not UTF-8 in either
+            names = list(table.column_names)
+            columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
             parsed.problem("predictions.read", f"cannot read the Parquet file: {exc}", None)
             return None
-        columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-        return list(table.column_names), [
+        return names, [
             (n + 1, [col[n] for col in columns]) for n in range(table.num_rows)]
     try:
         text = path.read_text(encoding="utf-8-sig")

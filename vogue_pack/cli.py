@@ -6,6 +6,7 @@ configuration problem; 3 internal bug (traceback printed).
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -31,12 +32,28 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise _ToolUsageError(str(exc)) from exc
+            raise _ToolUsageError(_escape(str(exc))) from exc
+        except OSError as exc:  # the machine refused (disk full, read-only, permission): exit 2, not a bug
+            raise _ToolUsageError(_os_error_message(exc)) from exc
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception:  # noqa: BLE001 - the exit-3 handler: a bug in vogue-pack, not in the data
             _report_bug()
             ctx.exit(EXIT_BUG)
+
+
+def _escape(text: str) -> str:
+    from vogue_pack.report.report import escape_controls
+
+    return escape_controls(text)
+
+
+def _os_error_message(exc: OSError) -> str:
+    """``cannot write out/report.json: No space left on device`` (the path, the reason; no traceback)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
+    where = " -> ".join(os.fsdecode(p) for p in paths)
+    return _escape(f"{where}: {reason}" if where else reason)
 
 
 def _report_bug() -> None:
@@ -506,7 +523,10 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_USAGE)
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_escape(str(exc))}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        click.echo(f"error: {_os_error_message(exc)}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

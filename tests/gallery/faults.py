@@ -631,8 +631,8 @@ def unknown_role(root: Path) -> Expect:
 def timestamp_malformed(root: Path) -> Expect:
     def change(doc: dict[str, Any]) -> None:
         doc["conversation_content"][2]["timestamp"] = "7:05"
-    return Expect("json.schema", _edit_transcript(root, 1, change), pointer="/conversation_content/2/timestamp",
-                  value="7:05")
+    return Expect("transcript.timestamp", _edit_transcript(root, 1, change),
+                  pointer="/conversation_content/2/timestamp", value="7:05")
 
 
 @fault

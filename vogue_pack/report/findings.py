@@ -161,14 +161,23 @@ _PY_CODES: list[CodeInfo] = [
              "A file the format requires does not exist. Restore it from the source release."),
     CodeInfo("tree.missing-folder", _E, "Required folder missing",
              "One of the five top-level folders is missing."),
-    CodeInfo("tree.not-a-file", _E, "Directory where a file should be",
-             "A path the format names as a file is a directory (or another non-regular file)."),
+    CodeInfo("tree.not-a-file", _E, "Not a regular file",
+             "A path the format names as a file (or a name like one, such as a folder called c10_b_4.json) is "
+             "a folder, or the entry is a FIFO, socket or device. It is not read: replace it with the file."),
     CodeInfo("tree.symlink", _E, "Symbolic link in the tree",
              "Symbolic links are never followed: replace the link with the real file."),
     CodeInfo("tree.outside-root", _E, "Path resolves outside the root",
              "A path resolves outside the raw root; it is not read."),
     CodeInfo("tree.bad-name", _W, "File name not UTF-8",
              "A file or folder name is not valid UTF-8 (shown with \\x escapes); it is not read. Rename it."),
+    CodeInfo("tree.id-name", _E, "Id-bearing file name off the grammar",
+             "The name looks like item_{id}.json/.png or c{cid}_{cat}_{scen}.json but is not exactly that: ids "
+             "are ASCII digits without leading zeros (item_5, not item_05 or a fullwidth digit), nothing may "
+             "follow the extension (no trailing space or newline), names are lower case, and ids fit 32 bits. "
+             "The file is not read: rename it to the name the message suggests, or remove it."),
+    CodeInfo("tree.duplicate-id", _E, "Two files claim one id",
+             "Two files name the same item or conversation id (item_5.json and item_05.json; c10_a_1.json "
+             "and c10_b_4.json). The finding is at the extra file and names the other: keep exactly one."),
     CodeInfo("tree.unknown-file", _W, "Unknown extra file",
              "A file the format does not describe. It is listed but not used."),
     CodeInfo("tree.unreadable", _E, "File cannot be read",
@@ -217,6 +226,9 @@ _PY_CODES: list[CodeInfo] = [
              "conversation_id, catalogue or scenario differ between the file name and the JSON."),
     CodeInfo("transcript.turn-sequence", _E, "Turn numbers not 1..n",
              "Turns must be numbered 1, 2, ..., n in order with no gaps or repeats."),
+    CodeInfo("transcript.timestamp", _E, "Timestamp not a time of day",
+             "timestamp must be HH:MM:SS in ASCII digits with hours 00-23 and minutes and seconds 00-59 "
+             "(25:61:07 is not a time); correct it from the recording. Order is checked between valid times."),
     CodeInfo("transcript.timestamp-order", _E, "Timestamp goes backwards",
              "Timestamps never decrease within a conversation."),
     CodeInfo("transcript.tags-count", _E, "Tags do not match utterances",
@@ -313,11 +325,9 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("expect.failed", _E, "Expectation failed", "A release expectation failed; the message names it."),
     CodeInfo("expect.not-run", _E, "Expectation could not run",
              "Its table, column or a bound it needs is missing; fix the earlier findings first."),
-    # checks that could not run and report limits
+    # checks that could not run
     CodeInfo("check.not-run", _E, "Check could not run",
              "A check's input table is missing because its file failed to load; fix that first."),
-    CodeInfo("report.truncated", _W, "Report truncated",
-             "More findings than --max-findings; the rest were not collected."),
 ]
 
 PY_CODES: dict[str, CodeInfo] = {info.code: info for info in _PY_CODES}

@@ -21,10 +21,11 @@ DEFAULT_MAX_FINDINGS = 10_000
 class Report:
     """All findings of one run, in a deterministic order, plus context (root, statistics).
 
-    ``add`` keeps at most ``max_findings`` findings, errors first: when the limit is reached a new error
-    takes the place of a collected warning, so warnings never crowd errors out. The report remembers how
-    many of each severity it dropped, so it never silently hides that it was cut; that notice is part of
-    the summary, not a finding (it is not counted among the findings).
+    ``add`` keeps at most ``max_findings`` findings, errors first: when the limit cuts, every error is kept
+    ahead of any warning (warnings never crowd errors out), and within a severity the first ones in
+    file-and-position order are kept, whatever order they arrived in. The report remembers how many of
+    each severity it dropped, so it never silently hides that it was cut; that notice is part of the
+    summary (``notice``), not a finding, so it is never counted among them.
     """
 
     root: str = ""
@@ -33,32 +34,26 @@ class Report:
     dropped: int = 0
     dropped_errors: int = 0
     context: dict[str, Any] = field(default_factory=dict)
-    # the collected findings by severity while ``add`` runs (not init fields: a copy starts afresh)
-    _errors: list[Finding] = field(default_factory=list, init=False, repr=False, compare=False)
-    _warnings: list[Finding] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def add(self, items: Iterable[Finding]) -> None:
         """Collect findings: up to ``max_findings`` in all, errors ahead of warnings."""
-        if self.findings and not (self._errors or self._warnings):  # findings given directly: adopt them
-            for item in self.findings:
-                (self._errors if item.severity is Severity.ERROR else self._warnings).append(item)
+        buffer = self.findings
+        # cut now and then rather than at every finding: memory stays bounded, the work O(n log limit)
+        slack = 2 * self.max_findings + 1024
         for item in items:
-            full = len(self._errors) + len(self._warnings) >= self.max_findings
+            buffer.append(item)
+            if len(buffer) > slack:
+                self._cut(buffer)
+        if len(buffer) > self.max_findings:
+            self._cut(buffer)
+
+    def _cut(self, buffer: list[Finding]) -> None:
+        buffer.sort(key=lambda f: (f.severity is not Severity.ERROR, f.sort_key()))
+        for item in buffer[self.max_findings:]:
+            self.dropped += 1
             if item.severity is Severity.ERROR:
-                if not full:
-                    self._errors.append(item)
-                elif self._warnings:
-                    self._warnings.pop()  # the error takes a warning's place; that warning is dropped
-                    self._errors.append(item)
-                    self.dropped += 1
-                else:
-                    self.dropped += 1
-                    self.dropped_errors += 1
-            elif not full:
-                self._warnings.append(item)
-            else:
-                self.dropped += 1
-        self.findings = [*self._errors, *self._warnings]
+                self.dropped_errors += 1
+        del buffer[self.max_findings:]
 
     @property
     def dropped_warnings(self) -> int:

@@ -13,6 +13,7 @@ from vogue_pack.raw.tree import RawFile, RawTree
 from vogue_pack.report.findings import Finding, finding
 
 MAX_TEXT_BYTES = 256 * 2**20
+MAX_JSON_DEPTH = 64  # a VOGUE file nests 6 levels; deeper is damage or an attack on the recursive checks
 _BOM = b"\xef\xbb\xbf"
 csv.field_size_limit(2**31 - 1)
 
@@ -117,12 +118,38 @@ def parse_json(text: str, file: str, findings: list[Finding]) -> Any:
         findings.append(finding("json.parse", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                                 file=file, row=exc.lineno, value=exc.msg))
         return FAILED
-    except RecursionError:
-        findings.append(finding("json.parse", "invalid JSON: nested too deeply", file=file))
+    except RecursionError:  # deeper than the interpreter's stack: far beyond the limit
+        findings.append(finding("json.depth", f"arrays and objects are nested deeper than Python can parse; "
+                                f"the limit is {MAX_JSON_DEPTH} levels; not checked further", file=file,
+                                expected=f"<= {MAX_JSON_DEPTH} levels"))
+        return FAILED
+    too_deep = _too_deep(document)
+    if too_deep is not None:
+        findings.append(finding("json.depth", f"arrays and objects are nested more than {MAX_JSON_DEPTH} levels "
+                                "deep; not checked further", file=file, pointer=too_deep,
+                                expected=f"<= {MAX_JSON_DEPTH} levels"))
         return FAILED
     if flags["dup"] or flags["nonfinite"]:
         _report_json_anomalies(document, "", file, findings)
     return document
+
+
+def _too_deep(document: Any) -> str | None:
+    """The JSON Pointer of the first container nested deeper than MAX_JSON_DEPTH, or None.
+
+    Iterative, so that no later recursive step (the schema validators, the anomaly walk) ever meets a
+    document deep enough to exhaust the stack."""
+    stack: list[tuple[Any, int, str]] = [(document, 1, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return where or "/"
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{where}/{_escape(str(k))}") for k, v in value.items()
+                         if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{where}/{i}") for i, v in enumerate(value) if isinstance(v, dict | list))
+    return None
 
 
 def _report_json_anomalies(node: Any, pointer: str, file: str, findings: list[Finding]) -> None:
@@ -155,22 +182,33 @@ def read_csv(text: str, file: str, findings: list[Finding]) -> CsvRows | None:
     lines: list[int] = []
     cells: list[dict[str, str]] = []
     start = 1
+    odd_quotes = text.count('"') % 2 == 1  # a quote that opens and never closes leaves an odd count
+    last: tuple[int, list[str]] | None = None  # the last record: its first line and cells
     try:
         for record in reader:
             line = start
             start = reader.line_num + 1
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
+            last = (line, record)
             if header is None:
                 header = [h.strip() for h in record]
                 continue
             if len(record) != len(header):
+                if reader.line_num > line and _quote_finding(record, header, line, reader.line_num, file,
+                                                             findings):
+                    continue  # a quoted cell swallowed the lines that follow: not a mere cell count
                 findings.append(finding(
                     "csv.row-length", f"row has {len(record)} cells but the header has {len(header)}; "
                     "the row was not read", file=file, row=line, value=len(record), expected=len(header)))
                 continue
             lines.append(line)
             cells.append(dict(zip(header, record, strict=True)))
+        if odd_quotes and last is not None and header is not None and last[0] in lines \
+                and _quote_finding(last[1], header, last[0], reader.line_num, file, findings):
+            # the cell count happened to fit, but the file ended inside a quoted cell: the row is not data
+            index = lines.index(last[0])
+            del lines[index], cells[index]
     except csv.Error as exc:
         findings.append(finding("csv.parse", f"CSV cannot be parsed: {exc} (line {reader.line_num})",
                                 file=file, row=reader.line_num, value=str(exc)))
@@ -186,6 +224,23 @@ def read_csv(text: str, file: str, findings: list[Finding]) -> CsvRows | None:
                                     row=1, column=name, value=name))
         seen.add(name)
     return CsvRows(file=file, header=header, lines=lines, cells=cells)
+
+
+def _quote_finding(record: list[str], header: list[str], line: int, end: int, file: str,
+                   findings: list[Finding]) -> bool:
+    """Report a quoted cell that runs over line ends to ``end`` (the quote opened on ``line`` was never
+    closed where the row should end). False when no cell of ``record`` spans lines."""
+    for position, cell in enumerate(record):
+        if "\n" in cell or "\r" in cell:
+            column = header[position] if position < len(header) else None
+            findings.append(finding(
+                "csv.unterminated-quote", f"a quote opened in row {line}"
+                f"{f' (column {column})' if column else ''} is not closed: the quoted cell runs over "
+                f"{end - line + 1} lines, to line {end}, and swallows the rows in between; close the quote "
+                "(a quote inside a cell is written twice)", file=file, row=line, column=column,
+                value=cell[:60], expected='a closing "'))
+            return True
+    return False
 
 
 def parse_int_list(text: str | None) -> list[int] | None:

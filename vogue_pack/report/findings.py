@@ -195,10 +195,17 @@ _PY_CODES: list[CodeInfo] = [
              "An object has the same key twice; JSON readers silently keep one of them."),
     CodeInfo("json.non-finite", _E, "NaN or infinite number",
              "JSON has no NaN/Infinity, and numbers like 1e309 overflow to infinity."),
+    CodeInfo("json.depth", _E, "JSON nested too deeply",
+             "Arrays and objects are nested deeper than the limit (64 levels; a VOGUE file needs 6). The file "
+             "is not checked further: a file this deep is damaged or hostile. Restore it from the source."),
     CodeInfo("json.schema", _E, "JSON structure violation",
              "A value breaks the file's JSON Schema (schemas/*.schema.json): wrong type, missing "
              "or extra key, value out of range or not allowed."),
     CodeInfo("csv.parse", _E, "Invalid CSV", "The CSV file cannot be parsed (unbalanced quotes, NUL bytes)."),
+    CodeInfo("csv.unterminated-quote", _E, "Unterminated quote",
+             "A quoted cell opened on the row given is never closed where the row should end, so it swallows "
+             "the following lines (up to the next quote or the end of the file). Close the quote; a quote "
+             "character inside a cell is written twice (\"\")."),
     CodeInfo("csv.header", _E, "Wrong CSV header",
              "Columns are missing, unexpected, duplicated or out of order."),
     CodeInfo("csv.row-length", _E, "Wrong number of cells",

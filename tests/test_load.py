@@ -13,7 +13,14 @@ from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER,
 
 from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
 from vogue_pack.raw.model import TABLES
-from vogue_pack.raw.reader import FAILED, parse_int_list, parse_json, read_csv
+from vogue_pack.raw.reader import (
+    FAILED,
+    MAX_JSON_DEPTH,
+    count_json_values,
+    parse_int_list,
+    parse_json,
+    read_csv,
+)
 from vogue_pack.raw.tree import discover
 from vogue_pack.report.findings import Finding
 from vogue_pack.synth import SynthInfo
@@ -135,7 +142,28 @@ def test_invalid_json_reports_its_line(text: str, line: int) -> None:
 
 def test_deep_nesting_is_a_finding_not_a_crash() -> None:
     document, found = _parse("[" * 200_000 + "]" * 200_000)
-    assert document is FAILED and [f.code for f in found] == ["json.parse"]
+    assert document is FAILED and [f.code for f in found] == ["json.depth"]
+
+
+def test_nesting_limit_is_exact_and_located() -> None:
+    at_limit, found = _parse('{"a": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}")
+    assert at_limit is not FAILED and found == []
+    # one level more, below the interpreter's own limit: still refused, at the first container too deep
+    over, found = _parse('{"a": ' + "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH + "}")
+    assert over is FAILED and [(f.code, f.pointer) for f in found] == [
+        ("json.depth", "/a" + "/0" * (MAX_JSON_DEPTH - 1))]
+
+
+def test_too_many_values_are_refused_before_parsing() -> None:
+    text = "[" + ",".join(["{}"] * 50) + "]"
+    found: list[Finding] = []
+    assert parse_json(text, "t.json", found, max_values=50) is FAILED
+    assert [(f.code, f.value) for f in found] == [("file.too-large", 51)]
+    found = []
+    assert parse_json(text, "t.json", found, max_values=51) == [{}] * 50 and found == []
+    # commas and brackets inside strings are not values
+    quoted = json.dumps(["a,b,[c]{d}" * 10])
+    assert count_json_values(quoted, at_most=1) == 2
 
 
 # --- CSV ------------------------------------------------------------------------------------------------

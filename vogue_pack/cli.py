@@ -18,6 +18,7 @@ import click
 from vogue_pack._version import __version__
 from vogue_pack.console import progress_enabled
 from vogue_pack.errors import UsageError
+from vogue_pack.raw.reader import MAX_VALUES
 
 if TYPE_CHECKING:
     from vogue_pack.images.inspect import ImageOptions
@@ -133,7 +134,10 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the full JSON report to this file.")
 @click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Stop collecting findings after this many (the report says so).")
+              help="Keep at most this many findings, errors ahead of warnings (the report says what it dropped).")
+@click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
+              help="Largest number of values (JSON values, CSV cells) one raw file may hold; a larger file is "
+                   "file.too-large and not parsed. Bounds memory (docs/benchmarks.md).")
 @click.option("--no-images", is_flag=True, help="Skip image integrity and duplicate checks.")
 @click.option("--select", "select", multiple=True, metavar="CODE",
               help="Report only these codes or families (repeatable; replaces the config file's select).")
@@ -147,7 +151,7 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--expectations", is_flag=True,
               help="Also run the release expectations (checks/expectations/, Great Expectations; slower).")
 @image_options
-def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, no_images: bool,
+def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, max_values: int, no_images: bool,
              select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None,
              html_path: Path | None, expectations: bool,
              hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
@@ -172,7 +176,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
     from vogue_pack.validate.pipeline import validate as run_validate
 
     options = ValidateOptions(
-        max_findings=max_findings, check_images=not no_images,
+        max_findings=max_findings, max_values=max_values, check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         select=select, ignore=ignore, config_file=config_file, expectations=expectations,
         progress=progress_enabled(),
@@ -373,11 +377,14 @@ def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="release",
               show_default=True, help="Folder of releases; the release is written to OUT/VERSION.")
 @click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Stop collecting findings after this many.")
+              help="Keep at most this many findings, errors ahead of warnings.")
+@click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
+              help="Largest number of values (JSON values, CSV cells) one raw file may hold.")
 @click.option("--no-expectations", is_flag=True,
               help="Skip the release expectations (checks/expectations/): only for debugging a build.")
 @image_options
-def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool, hash_name: str,
+def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values: int, no_expectations: bool,
+          hash_name: str,
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
@@ -400,7 +407,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     from vogue_pack.validate.pipeline import ValidateOptions
 
     options = ValidateOptions(
-        max_findings=max_findings, expectations=not no_expectations,
+        max_findings=max_findings, max_values=max_values, expectations=not no_expectations,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         progress=progress_enabled(),
     )

@@ -146,7 +146,7 @@ def json_trailing_data(root: Path) -> Expect:
 def json_deeply_nested(root: Path) -> Expect:
     path = item_json(root, 6)
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    return Expect("json.parse", rel(root, path))
+    return Expect("json.depth", rel(root, path))
 
 
 @fault

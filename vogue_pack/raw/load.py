@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from vogue_pack.raw.fileschemas import CsvRows, JsonSchema, check_csv, json_schema, tag_codes, tag_placeholder
 from vogue_pack.raw.model import TABLES, table_from_columns
-from vogue_pack.raw.reader import FAILED, parse_int_list, parse_json, read_csv, read_text
+from vogue_pack.raw.reader import FAILED, ReadLimits, parse_int_list, parse_json, read_csv, read_text
 from vogue_pack.raw.tree import ID, ID_MAX, REQUIRED_FILES, RawFile, RawTree, parse_transcript_name
 from vogue_pack.report.findings import Finding, finding
 
@@ -79,12 +79,14 @@ class Loaded:
     findings: list[Finding] = field(default_factory=list)
 
 
-def load(tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> Loaded:
+def load(tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None,
+         limits: ReadLimits | None = None) -> Loaded:
     """Parse every file of ``tree`` once into the model's tables.
 
     ``progress(stage, done, total)`` is called as transcripts are read (the bulk of a large tree).
+    ``limits`` bounds what one file may cost (a larger file is a file.too-large finding, not parsed).
     """
-    loader = _Loader(tree, progress)
+    loader = _Loader(tree, progress, limits or ReadLimits())
     loader.run()
     return loader.out
 
@@ -153,9 +155,11 @@ def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
 
 
 class _Loader:
-    def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> None:
+    def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None,
+                 limits: ReadLimits | None = None) -> None:
         self.tree = tree
         self.progress = progress
+        self.limits = limits or ReadLimits()
         self.out = Loaded()
         self.f = self.out.findings
         self.cols: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in TABLES}
@@ -178,13 +182,16 @@ class _Loader:
         entry = self.tree.one(kind)
         if entry is None:
             return None, rel
-        return read_text(self.tree, entry, self.f), rel
+        return self.read_text(entry), rel
+
+    def read_text(self, entry: RawFile) -> str | None:
+        return read_text(self.tree, entry, self.f, self.limits)
 
     def checked_json(self, text: str | None, rel: str, schema: JsonSchema) -> Any:
         """Parse ``text`` strictly and check it against ``schema``; FAILED when unreadable or not JSON."""
         if text is None:
             return FAILED
-        doc = parse_json(text, rel, self.f)
+        doc = parse_json(text, rel, self.f, self.limits.values)
         if doc is not FAILED:
             self.f.extend(schema.check(doc, rel))
         return doc
@@ -193,7 +200,7 @@ class _Loader:
         text, rel = self.required_text(kind)
         if text is None:
             return None, rel
-        return read_csv(text, rel, self.f), rel
+        return read_csv(text, rel, self.f, self.limits.values), rel
 
     def check_list_literal(self, rel: str, line: int, column: str, raw: str | None, parsed: list[int] | None,
                            cells: list[Any], what: str, keys: dict[str, Any]) -> None:
@@ -262,7 +269,7 @@ class _Loader:
     def load_items(self) -> None:
         schema = json_schema("item")
         for entry in self.tree.of_kind("item_json"):
-            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
+            doc = self.checked_json(self.read_text(entry), entry.path, schema)
             if not isinstance(doc, dict):
                 continue
             item_id = _strict_int(doc.get("id"))
@@ -358,7 +365,7 @@ class _Loader:
         results = []
         done = 0
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            jobs_in = [(self.tree.root, chunk) for chunk in chunks]
+            jobs_in = [(self.tree.root, chunk, self.limits) for chunk in chunks]
             for chunk, result in zip(chunks, pool.map(_transcript_chunk, jobs_in), strict=True):
                 results.append(result)
                 done += len(chunk)
@@ -377,7 +384,7 @@ class _Loader:
         for done, entry in enumerate(entries):
             if self.progress is not None and stage is not None and done % 50 == 0:
                 self.progress(stage, done, len(entries))
-            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
+            doc = self.checked_json(self.read_text(entry), entry.path, schema)
             if isinstance(doc, dict):
                 self._transcript(entry.path, doc, codes, placeholder)
         if self.progress is not None and stage is not None:
@@ -740,10 +747,10 @@ class _Loader:
         self.finish("conversation_items")
 
 
-def _transcript_chunk(job: tuple[Path, list[RawFile]]) -> tuple[dict[str, pa.Table], list[Finding]]:
+def _transcript_chunk(job: tuple[Path, list[RawFile], ReadLimits]) -> tuple[dict[str, pa.Table], list[Finding]]:
     """Worker: parse one chunk of transcripts into Arrow tables."""
-    root, entries = job
-    loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}))
+    root, entries, limits = job
+    loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}), limits=limits)
     loader.transcript_batch(entries)
     tables = {name: _build_table(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
     return tables, loader.f

@@ -145,7 +145,8 @@ class Report:
         """Read a report written by :meth:`to_dict` (e.g. a release's report.json)."""
         report = cls(root=data.get("root", ""), max_findings=data["summary"]["max_findings"])
         # reports written before the notice moved into the summary held it as a finding: not a finding
-        report.findings = [Finding.from_dict(d) for d in data.get("findings", []) if d.get("code") != "report.truncated"]
+        report.findings = [Finding.from_dict(d) for d in data.get("findings", [])
+                           if d.get("code") != "report.truncated"]
         report.dropped = data["summary"].get("findings_dropped", 0)
         report.dropped_errors = data["summary"].get("errors_dropped", 0)
         report.context = data.get("context", {})

@@ -10,6 +10,7 @@ import pyarrow as pa
 from vogue_pack.images.inspect import ImageOptions
 from vogue_pack.raw.load import load
 from vogue_pack.raw.model import empty_table
+from vogue_pack.raw.reader import MAX_VALUES, ReadLimits
 from vogue_pack.raw.tree import RawTree, discover
 from vogue_pack.report.findings import Finding
 from vogue_pack.report.report import DEFAULT_MAX_FINDINGS, Report
@@ -20,6 +21,7 @@ class ValidateOptions:
     """Everything ``validate`` can be told. Defaults are what ``vogue-pack validate RAW`` does."""
 
     max_findings: int = DEFAULT_MAX_FINDINGS
+    max_values: int = MAX_VALUES  # values (JSON values, CSV cells) one raw file may hold; more: file.too-large
     images: ImageOptions = field(default_factory=ImageOptions)
     check_images: bool = True
     select: tuple[str, ...] = ()
@@ -59,9 +61,9 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
 
         # its own bar, closed before the image bar starts (rich draws one live display at a time)
         with progress() as on_progress:
-            loaded = load(tree, on_progress)
+            loaded = load(tree, on_progress, ReadLimits(values=options.max_values))
     else:
-        loaded = load(tree)
+        loaded = load(tree, limits=ReadLimits(values=options.max_values))
     findings.extend(loaded.findings)
     tables = dict(loaded.tables)
     unavailable = dict(loaded.unavailable)

@@ -10,7 +10,10 @@ is made huge:
 - ``ratings``: conversation_trials/item_ratings/seeker_ratings.csv with ``--rows`` rows (10^6 rows is about
   267 MB), each a well-formed row of the small tree with a new conversation id;
 - ``transcript``: conversation_trials/transcripts/c1_a_1.json grown to about ``--transcript-mb`` MB by
-  repeating its turns (numbered on, timestamps kept in order), pretty-printed like the release.
+  repeating its turns (numbered on, timestamps kept in order), pretty-printed like the release;
+- ``ratings-limit`` and ``transcript-limit``: the same files grown to just under the parse budget
+  (``--max-values``, default 250,000 values per file), so they are parsed and checked in full: the
+  worst case a file the validator accepts to parse can cost.
 
 Each case runs the installed console script ``vogue-pack validate --no-images --format json`` in a new
 process and reads its peak resident set size (``ru_maxrss`` of the child, which includes the children
@@ -74,13 +77,20 @@ def grow_ratings(root: Path, rows: int) -> int:
     return path.stat().st_size
 
 
-def grow_transcript(root: Path, megabytes: int) -> int:
-    """Grow one transcript to about ``megabytes`` MB by repeating its turns."""
+def grow_transcript(root: Path, megabytes: int | None, values: int | None = None) -> int:
+    """Grow one transcript to about ``megabytes`` MB, or to just under ``values`` JSON values, by
+    repeating its turns."""
+    from vogue_pack.raw.reader import count_json_values
+
     path = root / TRANSCRIPT
     doc = json.loads(path.read_text(encoding="utf-8"))
     turns = doc["conversation_content"]
     one = len(json.dumps(turns[0], indent=2)) + 2
-    wanted = megabytes * 10**6 // one
+    if values is not None:
+        per_turn = max(count_json_values(json.dumps(t)) for t in turns) + 1
+        wanted = (values - count_json_values(path.read_text(encoding="utf-8"))) // per_turn
+    else:
+        wanted = (megabytes or 1) * 10**6 // one
     grown = []
     for number in range(wanted):
         turn = json.loads(json.dumps(turns[number % len(turns)]))
@@ -109,10 +119,13 @@ def measure(root: Path) -> tuple[float, float, int]:
 
 
 def main() -> None:
+    """Build the trees, measure each case, print the table."""
+    from vogue_pack.raw.reader import MAX_VALUES as limit  # the default parse budget of the installed tool
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--transcript-mb", type=int, default=200)
-    parser.add_argument("--cases", default="ratings,transcript")
+    parser.add_argument("--cases", default="ratings,transcript,ratings-limit,transcript-limit")
     parser.add_argument("--keep", type=Path, default=None, help="build the trees here and keep them")
     args = parser.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="vogue-mem-"))
@@ -128,8 +141,15 @@ def main() -> None:
             if not tree.exists():
                 shutil.copytree(base, tree)
                 data = tree / "data"
-                size = grow_ratings(data, args.rows) if case == "ratings" else grow_transcript(
-                    data, args.transcript_mb)
+                if case == "ratings":
+                    grow_ratings(data, args.rows)
+                elif case == "ratings-limit":
+                    columns = len((data / SEEKER).read_text(encoding="utf-8").splitlines()[0].split(","))
+                    grow_ratings(data, limit // columns - 2)  # the header is a row of cells too
+                elif case == "transcript":
+                    grow_transcript(data, args.transcript_mb)
+                else:
+                    grow_transcript(data, None, values=limit)
             largest = max(p.stat().st_size for p in (tree / "data").rglob("*") if p.is_file())
             size = largest
             peak, wall, code = measure(tree)

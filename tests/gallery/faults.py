@@ -958,3 +958,21 @@ def scenario_number_beyond_64_bits(root: Path) -> Expect:
     doc[0]["Scenario"] = 10**30
     write_json(root / SCENARIOS, doc)
     return Expect("json.schema", SCENARIOS, pointer="/0/Scenario", value=10**30)
+
+
+@fault
+def file_instead_of_the_transcripts_folder(root: Path) -> Expect:
+    folder = root / "conversation_trials" / "transcripts"
+    shutil.rmtree(folder)
+    folder.write_text("not a folder", encoding="utf-8")
+    return Expect("tree.not-a-file", "conversation_trials/transcripts")
+
+
+@fault
+def one_transcript_in_both_layouts(root: Path) -> Expect:
+    path = transcript(root, 3)
+    nested = root / "conversation_trials" / "transcripts" / "conversations" / path.name
+    nested.parent.mkdir(exist_ok=True)
+    shutil.copyfile(path, nested)
+    # the flat file sorts first ("c..." < "conversations/..."): the nested copy is the extra one
+    return Expect("tree.duplicate-id", rel(root, nested), value=rel(root, nested))

@@ -26,6 +26,8 @@ REQUIRED_FILES = {
     "item_rating_survey": "surveys/item_rating_survey.txt",
 }
 _BY_PATH = {path: kind for kind, path in REQUIRED_FILES.items()}
+# folders below the top level that the format names (a file or pipe in their place is a finding there)
+_FOLDERS = frozenset({"conversation_trials/transcripts", "conversation_trials/item_ratings"})
 
 # The one grammar of ids in file names: ASCII digits, no leading zero, the whole name matched. Patterns are
 # used with re.fullmatch only ([0-9], never \d, which takes any Unicode digit; never $, which lets a trailing
@@ -199,6 +201,9 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
                                             "folder; not read: replace it with the file", file=rel))
                     continue
                 walk(Path(entry.path), rel)
+                continue
+            if rel in _FOLDERS:
+                findings.append(finding("tree.not-a-file", f"{rel} must be a folder; not read", file=rel))
                 continue
             if not stat.S_ISREG(info.st_mode):
                 findings.append(finding("tree.not-a-file", "not a regular file (device, socket or pipe); "

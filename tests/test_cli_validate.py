@@ -179,3 +179,13 @@ def test_layouts_give_the_same_findings(small_tree: SynthInfo) -> None:
     as_repo = json.loads(_validate(str(small_tree.root.parent), "--no-images", "--format", "json").stdout)
     as_data = json.loads(_validate(str(small_tree.root), "--no-images", "--format", "json").stdout)
     assert as_repo["findings"] == as_data["findings"]
+
+
+def test_max_values_bounds_what_one_file_may_hold(small_raw_copy: Path) -> None:
+    result = _validate(str(small_raw_copy), "--no-images", "--max-values", "200", "--format", "json")
+    assert result.exit_code == 1
+    too_large = {f["file"] for f in json.loads(result.stdout)["findings"] if f["code"] == "file.too-large"}
+    # the rating files hold 6 rows of 47 cells: past 200; the mapping's 2 columns of 76 rows are not
+    assert SEEKER in too_large and "supplements/catalogue_mapping.csv" not in too_large
+    default = _validate(str(small_raw_copy), "--no-images", "--format", "json")
+    assert not [f for f in json.loads(default.stdout)["findings"] if f["code"] == "file.too-large"]

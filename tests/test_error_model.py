@@ -151,6 +151,13 @@ def test_a_real_full_disk_if_a_tmpfs_can_be_mounted(small_raw_copy: Path, tmp_pa
         assert result.exit_code == 2, result.output
         assert "No space left on device" in result.stderr and "Traceback" not in result.output
         assert list(mount.iterdir()) == []
+        # the same filesystem read-only: build and validate --report refuse with the path, exit 2
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        result = _run("build", str(small_raw_copy), "--version", "1.0", "--out", str(mount), "--no-cache")
+        assert result.exit_code == 2 and "Read-only file system" in result.stderr, result.output
+        result = _run("validate", str(small_raw_copy), "--no-images", "--report", str(mount / "r.json"))
+        assert result.exit_code == 2 and "Read-only file system" in result.stderr, result.output
+        assert str(mount) in result.stderr and "Traceback" not in result.output
     finally:
         subprocess.run(["umount", str(mount)], check=False)
 

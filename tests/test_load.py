@@ -227,3 +227,33 @@ def test_parallel_and_serial_loading_agree_and_report_progress(
     for name in ("conversations", "turns", "utterances", "conversation_items"):
         assert parallel.tables[name].equals(serial.tables[name]), name
     assert sorted(f.sort_key() for f in parallel.findings) == sorted(f.sort_key() for f in serial.findings)
+
+
+@pytest.mark.parametrize("stamp", ["25:61:07", "24:00:00", "12:60:00", "12:00:60", "1:02:03", "12:00:00\n",
+                                   "\uff11\uff12:00:00", "12:00", "12-00-00", " 12:00:00"])
+def test_a_timestamp_that_is_not_a_time_of_day_is_reported_at_its_own_turn(small_raw_copy: Path,
+                                                                               stamp: str) -> None:
+    path = sorted((small_raw_copy / TRANSCRIPTS).rglob("c1_*.json"))[0]
+    document = json.loads(path.read_text(encoding="utf-8"))
+    turns = document["conversation_content"]
+    turns[1]["timestamp"] = stamp
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    loaded = load(discover(small_raw_copy)[0])
+    rel = path.relative_to(small_raw_copy).as_posix()
+    on_file = [(f.code, f.pointer) for f in loaded.findings if f.file == rel]
+    assert on_file == [("transcript.timestamp", "/conversation_content/1/timestamp")]
+    # order is checked between valid times only: no ordering finding at the next turn
+
+
+def test_boundary_times_of_day_are_valid(small_raw_copy: Path) -> None:
+    path = sorted((small_raw_copy / TRANSCRIPTS).rglob("c2_*.json"))[0]
+    document = json.loads(path.read_text(encoding="utf-8"))
+    turns = document["conversation_content"]
+    for turn, stamp in zip(turns, ["00:00:00", "09:59:59", "19:00:00", "23:59:59"], strict=False):
+        turn["timestamp"] = stamp
+    for turn in turns[4:]:
+        turn["timestamp"] = "23:59:59"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    loaded = load(discover(small_raw_copy)[0])
+    rel = path.relative_to(small_raw_copy).as_posix()
+    assert not [f for f in loaded.findings if f.file == rel and "timestamp" in f.code]

@@ -12,7 +12,7 @@ is made huge:
 - ``transcript``: conversation_trials/transcripts/c1_a_1.json grown to about ``--transcript-mb`` MB by
   repeating its turns (numbered on, timestamps kept in order), pretty-printed like the release;
 - ``ratings-limit`` and ``transcript-limit``: the same files grown to just under the parse budget
-  (``--max-values``, default 250,000 values per file), so they are parsed and checked in full: the
+  (``--max-values``, default 200,000 values per file), so they are parsed and checked in full: the
   worst case a file the validator accepts to parse can cost.
 
 Each case runs the installed console script ``vogue-pack validate --no-images --format json`` in a new

@@ -70,7 +70,7 @@ def _nested(depth: int) -> Any:
 
 # values no JSON Schema type check lets through where an integer, a string or a list stands: integers
 # beyond 32 and 64 bits, nesting past the depth limit, and (for strings) times of day that are not times
-HOSTILE_INTS = [2**31, -(2**31) - 1, 2**63, 2**70, -(10**30), _nested(80), _nested(2000)]
+HOSTILE_INTS = [2**31, -(2**31) - 1, 2**63, 2**70, -(10**30), _nested(80), _nested(900)]
 HOSTILE_KEYS: dict[str, dict[tuple[Any, ...], list[Any]]] = {
     "transcript": {
         ("conversation_id",): HOSTILE_INTS, ("scenario",): HOSTILE_INTS, ("mentioned_items",): [[2**70], _nested(90)],
@@ -187,13 +187,13 @@ def _mutate(root: Path, files: list[str], data: st.DataObject) -> Mutation:
         kind = data.draw(st.sampled_from(sorted(HOSTILE_KEYS)))
         file = data.draw(st.sampled_from([f for f in files if classify(f)[0] == kind]))
         path = data.draw(st.sampled_from(sorted(HOSTILE_KEYS[kind], key=repr)))
-        # draw a position, not the value: hypothesis prints what it draws, and a 2,000-level list would
+        # draw a position, not the value: hypothesis prints what it draws, and a 900-level list would
         # overflow its printer
         choices = HOSTILE_KEYS[kind][path]
         value = choices[data.draw(st.integers(0, len(choices) - 1))]
         document = read_json(root / file)
         _set_path(document, path, value)
-        (root / file).write_text(json.dumps(document), encoding="utf-8")  # compact: 2,000 levels stay small
+        (root / file).write_text(json.dumps(document), encoding="utf-8")  # compact: 900 levels stay small
         return Mutation(f"hostile json {path}", file, must_name_file=True)
     if action == "rename":
         file = data.draw(st.sampled_from([f for f in files if not f.endswith(".png") or f in SOME_IMAGES]))

@@ -11,9 +11,10 @@ is made huge:
   267 MB), each a well-formed row of the small tree with a new conversation id;
 - ``transcript``: conversation_trials/transcripts/c1_a_1.json grown to about ``--transcript-mb`` MB by
   repeating its turns (numbered on, timestamps kept in order), pretty-printed like the release;
-- ``ratings-limit`` and ``transcript-limit``: the same files grown to just under the parse budget
-  (``--max-values``, default 200,000 values per file), so they are parsed and checked in full: the
-  worst case a file the validator accepts to parse can cost.
+- ``cell``: fashion_profiles/profiles.csv with one free-text cell of about ``--transcript-mb`` MB;
+- ``ratings-limit``, ``transcript-limit`` and ``cell-limit``: the same files grown to just under the
+  budgets of one file (``--max-values``, default 200,000 values; ``--max-file-mb``, default 8 MiB), so
+  they are parsed and checked in full: the worst a file the validator agrees to parse can cost.
 
 Each case runs the installed console script ``vogue-pack validate --no-images --format json`` in a new
 process and reads its peak resident set size (``ru_maxrss`` of the child, which includes the children
@@ -41,6 +42,7 @@ from pathlib import Path
 
 SEEKER = "conversation_trials/item_ratings/seeker_ratings.csv"
 TRANSCRIPT = "conversation_trials/transcripts/c1_a_1.json"
+PROFILES = "fashion_profiles/profiles.csv"
 
 
 def _cpu_model() -> str:
@@ -102,6 +104,19 @@ def grow_transcript(root: Path, megabytes: int | None, values: int | None = None
     return path.stat().st_size
 
 
+def grow_cell(root: Path, size: int) -> int:
+    """Make one free-text cell of profiles.csv about ``size`` bytes long."""
+    path = root / PROFILES
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("clothing_feel")
+    rest = path.stat().st_size - len(rows[1][column])
+    rows[1][column] = ("soft " * (max(0, size - rest) // 5 + 1))[: max(0, size - rest)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return path.stat().st_size
+
+
 def measure(root: Path) -> tuple[float, float, int]:
     """(peak RSS in MB, wall seconds, exit code) of one validate run in a new process."""
     exe = shutil.which("vogue-pack") or "vogue-pack"
@@ -120,12 +135,14 @@ def measure(root: Path) -> tuple[float, float, int]:
 
 def main() -> None:
     """Build the trees, measure each case, print the table."""
-    from vogue_pack.raw.reader import MAX_VALUES as limit  # the default parse budget of the installed tool
+    # the default budgets of one file in the installed tool
+    from vogue_pack.raw.reader import MAX_TEXT_BYTES as byte_limit
+    from vogue_pack.raw.reader import MAX_VALUES as limit
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--transcript-mb", type=int, default=200)
-    parser.add_argument("--cases", default="ratings,transcript,ratings-limit,transcript-limit")
+    parser.add_argument("--cases", default="ratings,transcript,cell,ratings-limit,transcript-limit,cell-limit")
     parser.add_argument("--keep", type=Path, default=None, help="build the trees here and keep them")
     args = parser.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="vogue-mem-"))
@@ -148,8 +165,12 @@ def main() -> None:
                     grow_ratings(data, limit // columns - 2)  # the header is a row of cells too
                 elif case == "transcript":
                     grow_transcript(data, args.transcript_mb)
-                else:
+                elif case == "transcript-limit":
                     grow_transcript(data, None, values=limit)
+                elif case == "cell":
+                    grow_cell(data, args.transcript_mb * 10**6)
+                else:
+                    grow_cell(data, byte_limit - 1024)
             largest = max(p.stat().st_size for p in (tree / "data").rglob("*") if p.is_file())
             size = largest
             peak, wall, code = measure(tree)

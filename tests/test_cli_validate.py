@@ -189,3 +189,13 @@ def test_max_values_bounds_what_one_file_may_hold(small_raw_copy: Path) -> None:
     assert SEEKER in too_large and "supplements/catalogue_mapping.csv" not in too_large
     default = _validate(str(small_raw_copy), "--no-images", "--format", "json")
     assert not [f for f in json.loads(default.stdout)["findings"] if f["code"] == "file.too-large"]
+
+
+def test_max_file_mb_bounds_the_size_of_one_text_file(small_raw_copy: Path) -> None:
+    with (small_raw_copy / SEEKER).open("ab") as handle:
+        handle.write(b"\n" * (2**20 + 1))  # blank lines: still a valid file, now over 1 MiB
+    result = _validate(str(small_raw_copy), "--no-images", "--max-file-mb", "1", "--format", "json")
+    assert result.exit_code == 1
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "file.too-large"]
+    assert [f["file"] for f in found] == [SEEKER]
+    assert _validate(str(small_raw_copy), "--no-images", "--max-file-mb", "2").exit_code == 0

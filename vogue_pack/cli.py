@@ -18,7 +18,7 @@ import click
 from vogue_pack._version import __version__
 from vogue_pack.console import progress_enabled
 from vogue_pack.errors import UsageError
-from vogue_pack.raw.reader import MAX_VALUES
+from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES
 
 if TYPE_CHECKING:
     from vogue_pack.images.inspect import ImageOptions
@@ -138,6 +138,8 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
               help="Largest number of values (JSON values, CSV cells) one raw file may hold; a larger file is "
                    "file.too-large and not parsed. Bounds memory (docs/benchmarks.md).")
+@click.option("--max-file-mb", type=click.IntRange(1), default=MAX_TEXT_BYTES // 2**20, show_default=True,
+              help="Largest raw text file (JSON, CSV, survey text) read, in MiB; a larger one is file.too-large.")
 @click.option("--no-images", is_flag=True, help="Skip image integrity and duplicate checks.")
 @click.option("--select", "select", multiple=True, metavar="CODE",
               help="Report only these codes or families (repeatable; replaces the config file's select).")
@@ -151,7 +153,8 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--expectations", is_flag=True,
               help="Also run the release expectations (checks/expectations/, Great Expectations; slower).")
 @image_options
-def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, max_values: int, no_images: bool,
+def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, max_values: int, max_file_mb: int,
+             no_images: bool,
              select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None,
              html_path: Path | None, expectations: bool,
              hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
@@ -176,7 +179,8 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, m
     from vogue_pack.validate.pipeline import validate as run_validate
 
     options = ValidateOptions(
-        max_findings=max_findings, max_values=max_values, check_images=not no_images,
+        max_findings=max_findings, max_values=max_values, max_file_bytes=max_file_mb * 2**20,
+        check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         select=select, ignore=ignore, config_file=config_file, expectations=expectations,
         progress=progress_enabled(),
@@ -380,11 +384,13 @@ def evaluate(source: Path, predictions: Path | None, baseline: str | None, seed:
               help="Keep at most this many findings, errors ahead of warnings.")
 @click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
               help="Largest number of values (JSON values, CSV cells) one raw file may hold.")
+@click.option("--max-file-mb", type=click.IntRange(1), default=MAX_TEXT_BYTES // 2**20, show_default=True,
+              help="Largest raw text file (JSON, CSV, survey text) read, in MiB.")
 @click.option("--no-expectations", is_flag=True,
               help="Skip the release expectations (checks/expectations/): only for debugging a build.")
 @image_options
-def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values: int, no_expectations: bool,
-          hash_name: str,
+def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values: int, max_file_mb: int,
+          no_expectations: bool, hash_name: str,
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
@@ -407,7 +413,8 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
     from vogue_pack.validate.pipeline import ValidateOptions
 
     options = ValidateOptions(
-        max_findings=max_findings, max_values=max_values, expectations=not no_expectations,
+        max_findings=max_findings, max_values=max_values, max_file_bytes=max_file_mb * 2**20,
+        expectations=not no_expectations,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         progress=progress_enabled(),
     )

@@ -976,3 +976,12 @@ def one_transcript_in_both_layouts(root: Path) -> Expect:
     shutil.copyfile(path, nested)
     # the flat file sorts first ("c..." < "conversations/..."): the nested copy is the extra one
     return Expect("tree.duplicate-id", rel(root, nested), value=rel(root, nested))
+
+
+@fault
+def csv_just_over_the_size_limit(root: Path) -> Expect:
+    from vogue_pack.raw.reader import MAX_TEXT_BYTES
+
+    with (root / PROFILES).open("r+b") as handle:  # sparse: instant, and never read
+        handle.truncate(MAX_TEXT_BYTES + 1)
+    return Expect("file.too-large", PROFILES, value=MAX_TEXT_BYTES + 1)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from stat import S_ISREG
 import io
 import json
 import os
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 SCENARIOS = "conversation_trials/scenarios.json"

@@ -13,12 +13,13 @@ from vogue_pack.raw.fileschemas import CsvRows
 from vogue_pack.raw.tree import RawFile, RawTree
 from vogue_pack.report.findings import Finding, finding
 
-MAX_TEXT_BYTES = 256 * 2**20
 # Memory is spent per parsed value (a Python object per JSON value or CSV cell, a few hundred bytes each
-# through the typed columns and the schema checks), not per byte: a file of many tiny values costs far more
-# than its size. So the parse budget is counted in values, before a file is parsed or while it is.
-# docs/benchmarks.md ("Memory") measures it: at these limits validate stays within 4x the largest raw file
-# plus 300 MB. The real release's largest file holds about 3,000 values.
+# through the typed columns and the schema checks) and per byte (a long text is held as bytes, as text, as
+# cells, in the pandera frame, in the tables: about 8 copies at worst), so one raw file has two budgets: its
+# size and its number of values, the latter counted before a file is parsed or while it is.
+# docs/benchmarks.md ("Memory") measures them: within both, validate stays under 4x the largest raw file
+# plus 300 MB. The real release's largest text file is about 100 KB and holds about 3,000 values.
+MAX_TEXT_BYTES = 8 * 2**20
 MAX_VALUES = 200_000
 MAX_JSON_DEPTH = 64  # a VOGUE file nests 6 levels; deeper is damage or an attack on the recursive checks
 _BOM = b"\xef\xbb\xbf"
@@ -27,9 +28,9 @@ csv.field_size_limit(2**31 - 1)
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """How much of one raw file is read and parsed (``--max-values`` sets ``values``)."""
+    """How much of one raw text file is read and parsed (``--max-file-mb`` and ``--max-values``)."""
 
-    bytes: int = MAX_TEXT_BYTES  # larger files are not read at all
+    bytes: int = MAX_TEXT_BYTES  # larger text files (JSON, CSV, survey texts) are not read at all
     values: int = MAX_VALUES  # JSON values or CSV cells of one file; more is file.too-large, never parsed
 
 
@@ -48,8 +49,9 @@ def read_text(tree: RawTree, entry: RawFile, findings: list[Finding],
     with replacement characters so the rest of the file is still checked.
     """
     if entry.size > limits.bytes:
-        findings.append(finding("file.too-large", f"{entry.size} bytes; not parsed (limit {limits.bytes} bytes)",
-                                file=entry.path, value=entry.size, expected=f"<= {limits.bytes} bytes"))
+        findings.append(finding("file.too-large", f"{entry.size:,} bytes; not read (limit {limits.bytes:,} bytes "
+                                "per text file, --max-file-mb)", file=entry.path, value=entry.size,
+                                expected=f"<= {limits.bytes} bytes"))
         return None
     try:
         data = tree.absolute(entry.path).read_bytes()

@@ -189,7 +189,10 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("file.bom", _W, "Byte-order mark",
              "The file starts with a UTF-8 byte-order mark; it is ignored, but remove it."),
     CodeInfo("file.too-large", _E, "File too large",
-             "The file is far larger than the format allows and was not parsed."),
+             "The file is over one of the budgets of a raw text file: its size (--max-file-mb, 8 MiB by "
+             "default) or its number of values (--max-values, 200,000 JSON values or CSV cells). It was not "
+             "parsed, so memory stays bounded. A VOGUE file is far smaller: check the file; if it is genuine, "
+             "raise the budget."),
     CodeInfo("json.parse", _E, "Invalid JSON", "The file is not valid JSON (location: line and column)."),
     CodeInfo("json.duplicate-key", _E, "Duplicate JSON key",
              "An object has the same key twice; JSON readers silently keep one of them."),

@@ -241,3 +241,33 @@ def test_two_files_for_one_id_name_each_other(small_raw_copy: Path) -> None:
                           ("metadata/item_05.json", "metadata/item_5.json")]
     assert {f.file for f in found if f.code == "tree.id-name"} == {"metadata/item_005.json", "metadata/item_05.json"}
     assert not [f for f in found if f.code == "tree.unknown-file"]  # a near miss is an error, not "unknown"
+
+
+def test_folders_nested_thousands_deep_are_walked_not_a_recursion_error(small_raw_copy: Path) -> None:
+    depth = 1900  # past the interpreter's recursion limit; a 1-letter name per level stays under PATH_MAX
+
+    def descend(fd: int, make: bool) -> list[int]:
+        fds = [fd]
+        for _ in range(depth):  # relative to an open folder, so no single path grows too long
+            if make:
+                os.mkdir("d", dir_fd=fds[-1])
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        return fds
+
+    fds = descend(os.open(small_raw_copy / "supplements", os.O_RDONLY), make=True)
+    os.close(os.open("notes.bin", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fds[-1]))
+    for fd in fds:
+        os.close(fd)
+    try:
+        report = run_validate(small_raw_copy).report
+        deep = "supplements/" + "d/" * depth + "notes.bin"
+        assert [(f.code, f.severity.value) for f in report.findings if f.file == deep] == [
+            ("tree.unknown-file", "warning")]
+        assert report.ok
+    finally:  # remove it bottom-up through the same open folders (a recursive rmtree would overflow too)
+        fds = descend(os.open(small_raw_copy / "supplements", os.O_RDONLY), make=False)
+        os.unlink("notes.bin", dir_fd=fds[-1])
+        for level in range(depth, 0, -1):
+            os.close(fds[level])
+            os.rmdir("d", dir_fd=fds[level - 1])
+        os.close(fds[0])

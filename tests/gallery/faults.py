@@ -985,3 +985,4 @@ def csv_just_over_the_size_limit(root: Path) -> Expect:
     with (root / PROFILES).open("r+b") as handle:  # sparse: instant, and never read
         handle.truncate(MAX_TEXT_BYTES + 1)
     return Expect("file.too-large", PROFILES, value=MAX_TEXT_BYTES + 1)
+

@@ -6,6 +6,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,14 +162,24 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
     findings: list[Finding] = []
     claims: dict[tuple[str, int], list[tuple[bool, str]]] = {}  # (kind, id) -> [(not strict, path)]
 
-    def walk(folder: Path, rel_folder: str) -> None:
+    def listing(folder: Path, rel_folder: str) -> Iterator[os.DirEntry[str]]:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            return iter(sorted(os.scandir(folder), key=lambda e: e.name))
         except OSError as exc:
             findings.append(finding("tree.unreadable", f"cannot list folder: {exc.strerror}",
                                     file=rel_folder or "."))
-            return
-        for entry in entries:
+            return iter(())
+
+    def walk(folder: Path, rel_folder: str) -> None:
+        # depth first in name order, with an explicit stack: folders nested thousands deep are only
+        # deep, never a RecursionError
+        stack = [(listing(folder, rel_folder), rel_folder)]
+        while stack:
+            entries, rel_folder = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                continue
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
             try:
                 entry.name.encode("utf-8")
@@ -200,7 +211,7 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
                     findings.append(finding("tree.not-a-file", "this path is named like a data file but is a "
                                             "folder; not read: replace it with the file", file=rel))
                     continue
-                walk(Path(entry.path), rel)
+                stack.append((listing(Path(entry.path), rel), rel))
                 continue
             if rel in _FOLDERS:
                 findings.append(finding("tree.not-a-file", f"{rel} must be a folder; not read", file=rel))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pyarrow as pa
 
 from vogue_pack._version import __version__
-from vogue_pack.errors import UsageError
+from vogue_pack.errors import OutputError, UsageError
 from vogue_pack.fsutil import current_umask
 from vogue_pack.raw.model import FORMAT_VERSION, TABLES
 from vogue_pack.release.database import build_database
@@ -270,8 +270,8 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
             # disk full, quota, the output turned read-only: the tool cannot run (DuckDB reports a failed
             # write as its own IO or fatal error, never as OSError)
             reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc).strip().splitlines()[0]
-            raise UsageError(f"cannot write the release into {out_dir}: {reason}; nothing was left behind "
-                             "(free space or choose another --out)") from exc
+            raise OutputError(f"cannot write the release into {out_dir}: {reason}; nothing was left behind "
+                              "(free space or choose another --out)") from exc
         previous = max((v for v in existing if v < parsed), default=None)
         warnings: list[str] = []
         required = None

@@ -152,11 +152,13 @@ def test_max_findings_truncation_is_loud(small_raw_copy: Path) -> None:
     document = json.loads(result.stdout)
     summary = document["summary"]
     assert summary["truncated"] is True and summary["max_findings"] == 10
-    # ten findings are kept, plus the one that says the report was cut
-    assert [f["code"] for f in document["findings"]].count("report.truncated") == 1
-    assert len(document["findings"]) == summary["findings_collected"] == 11
+    # ten findings are kept; the notice that the report was cut is in the summary, not among them
+    assert "report.truncated" not in [f["code"] for f in document["findings"]]
+    assert len(document["findings"]) == summary["findings_collected"] == 10
     assert summary["errors"] + summary["warnings"] >= broken_cells
-    assert summary["findings_dropped"] == summary["errors"] + summary["warnings"] - 11
+    assert summary["findings_dropped"] == summary["errors"] + summary["warnings"] - 10
+    assert summary["errors_dropped"] + summary["warnings_dropped"] == summary["findings_dropped"]
+    assert all(f["severity"] == "error" for f in document["findings"])  # errors first
     assert "truncated" in result.stderr and str(summary["findings_dropped"]) in result.stderr
 
     text = _validate(str(small_raw_copy), "--no-images", "--max-findings", "10")
@@ -177,3 +179,23 @@ def test_layouts_give_the_same_findings(small_tree: SynthInfo) -> None:
     as_repo = json.loads(_validate(str(small_tree.root.parent), "--no-images", "--format", "json").stdout)
     as_data = json.loads(_validate(str(small_tree.root), "--no-images", "--format", "json").stdout)
     assert as_repo["findings"] == as_data["findings"]
+
+
+def test_max_values_bounds_what_one_file_may_hold(small_raw_copy: Path) -> None:
+    result = _validate(str(small_raw_copy), "--no-images", "--max-values", "200", "--format", "json")
+    assert result.exit_code == 1
+    too_large = {f["file"] for f in json.loads(result.stdout)["findings"] if f["code"] == "file.too-large"}
+    # the rating files hold 6 rows of 47 cells: past 200; the mapping's 2 columns of 76 rows are not
+    assert SEEKER in too_large and "supplements/catalogue_mapping.csv" not in too_large
+    default = _validate(str(small_raw_copy), "--no-images", "--format", "json")
+    assert not [f for f in json.loads(default.stdout)["findings"] if f["code"] == "file.too-large"]
+
+
+def test_max_file_mb_bounds_the_size_of_one_text_file(small_raw_copy: Path) -> None:
+    with (small_raw_copy / SEEKER).open("ab") as handle:
+        handle.write(b"\n" * (2**20 + 1))  # blank lines: still a valid file, now over 1 MiB
+    result = _validate(str(small_raw_copy), "--no-images", "--max-file-mb", "1", "--format", "json")
+    assert result.exit_code == 1
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "file.too-large"]
+    assert [f["file"] for f in found] == [SEEKER]
+    assert _validate(str(small_raw_copy), "--no-images", "--max-file-mb", "2").exit_code == 0

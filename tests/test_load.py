@@ -13,7 +13,14 @@ from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER,
 
 from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
 from vogue_pack.raw.model import TABLES
-from vogue_pack.raw.reader import FAILED, parse_int_list, parse_json, read_csv
+from vogue_pack.raw.reader import (
+    FAILED,
+    MAX_JSON_DEPTH,
+    count_json_values,
+    parse_int_list,
+    parse_json,
+    read_csv,
+)
 from vogue_pack.raw.tree import discover
 from vogue_pack.report.findings import Finding
 from vogue_pack.synth import SynthInfo
@@ -135,7 +142,28 @@ def test_invalid_json_reports_its_line(text: str, line: int) -> None:
 
 def test_deep_nesting_is_a_finding_not_a_crash() -> None:
     document, found = _parse("[" * 200_000 + "]" * 200_000)
-    assert document is FAILED and [f.code for f in found] == ["json.parse"]
+    assert document is FAILED and [f.code for f in found] == ["json.depth"]
+
+
+def test_nesting_limit_is_exact_and_located() -> None:
+    at_limit, found = _parse('{"a": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}")
+    assert at_limit is not FAILED and found == []
+    # one level more, below the interpreter's own limit: still refused, at the first container too deep
+    over, found = _parse('{"a": ' + "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH + "}")
+    assert over is FAILED and [(f.code, f.pointer) for f in found] == [
+        ("json.depth", "/a" + "/0" * (MAX_JSON_DEPTH - 1))]
+
+
+def test_too_many_values_are_refused_before_parsing() -> None:
+    text = "[" + ",".join(["{}"] * 50) + "]"
+    found: list[Finding] = []
+    assert parse_json(text, "t.json", found, max_values=50) is FAILED
+    assert [(f.code, f.value) for f in found] == [("file.too-large", 51)]
+    found = []
+    assert parse_json(text, "t.json", found, max_values=51) == [{}] * 50 and found == []
+    # commas and brackets inside strings are not values
+    quoted = json.dumps(["a,b,[c]{d}" * 10])
+    assert count_json_values(quoted, at_most=1) == 2
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -199,3 +227,33 @@ def test_parallel_and_serial_loading_agree_and_report_progress(
     for name in ("conversations", "turns", "utterances", "conversation_items"):
         assert parallel.tables[name].equals(serial.tables[name]), name
     assert sorted(f.sort_key() for f in parallel.findings) == sorted(f.sort_key() for f in serial.findings)
+
+
+@pytest.mark.parametrize("stamp", ["25:61:07", "24:00:00", "12:60:00", "12:00:60", "1:02:03", "12:00:00\n",
+                                   "\uff11\uff12:00:00", "12:00", "12-00-00", " 12:00:00"])
+def test_a_timestamp_that_is_not_a_time_of_day_is_reported_at_its_own_turn(small_raw_copy: Path,
+                                                                               stamp: str) -> None:
+    path = sorted((small_raw_copy / TRANSCRIPTS).rglob("c1_*.json"))[0]
+    document = json.loads(path.read_text(encoding="utf-8"))
+    turns = document["conversation_content"]
+    turns[1]["timestamp"] = stamp
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    loaded = load(discover(small_raw_copy)[0])
+    rel = path.relative_to(small_raw_copy).as_posix()
+    on_file = [(f.code, f.pointer) for f in loaded.findings if f.file == rel]
+    assert on_file == [("transcript.timestamp", "/conversation_content/1/timestamp")]
+    # order is checked between valid times only: no ordering finding at the next turn
+
+
+def test_boundary_times_of_day_are_valid(small_raw_copy: Path) -> None:
+    path = sorted((small_raw_copy / TRANSCRIPTS).rglob("c2_*.json"))[0]
+    document = json.loads(path.read_text(encoding="utf-8"))
+    turns = document["conversation_content"]
+    for turn, stamp in zip(turns, ["00:00:00", "09:59:59", "19:00:00", "23:59:59"], strict=False):
+        turn["timestamp"] = stamp
+    for turn in turns[4:]:
+        turn["timestamp"] = "23:59:59"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    loaded = load(discover(small_raw_copy)[0])
+    rel = path.relative_to(small_raw_copy).as_posix()
+    assert not [f for f in loaded.findings if f.file == rel and "timestamp" in f.code]

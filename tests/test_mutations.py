@@ -1,10 +1,16 @@
 """Property test: validate never raises on a damaged tree, and reports every damage known to break a rule.
 
 Hypothesis mutates private copies of the clean 6-conversation synthetic tree: it deletes a file, copies
-a file under another name, truncates or corrupts bytes, writes arbitrary bytes, or puts a bad value into
-one JSON key or one CSV cell. Where the mutation is known to break a rule (the oracle below says why,
-case by case), at least one error finding must name the mutated file (or, for a deleted file whose
-absence only other files reveal, the tree must be invalid). Every report must also render.
+a file under another name, renames a file to a name that nearly follows the format (leading zero,
+fullwidth digit, trailing newline or space, upper case, a control character), truncates or corrupts
+bytes, writes arbitrary bytes, puts a bad or hostile value (a huge integer, a deep nesting, a long string)
+into one JSON key or one CSV cell, or drops a quote character into a CSV file. Every raw file kind is
+a target: transcripts, scenarios, both rating files, profiles, profile ratings, item JSON, the mapping,
+the survey texts and their names. Where the mutation is known to break a rule (the oracle below says
+why, case by case), at least one error finding must name the mutated file (or, for a deleted file whose
+absence only other files reveal, the tree must be invalid). Every finding must say where it is (a file,
+or the record keys of a cross-file finding; a row or pointer when it is about a file's content), and
+every report must render.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vogue_pack.raw.tree import REQUIRED_FILES, classify
-from vogue_pack.report.findings import Severity
+from vogue_pack.report.findings import Finding, Severity
 from vogue_pack.report.report import render_text
 from vogue_pack.synth import SynthInfo
 
@@ -53,6 +59,49 @@ ITEM_KEYS: dict[tuple[Any, ...], list[Any]] = {
     ("reviews",): _NOT_STR,
 }
 SCENARIO_KEYS: dict[tuple[Any, ...], list[Any]] = {(0, "Scenario"): _NOT_INT, (3, "Body"): [*_NOT_STR, "No colon"]}
+
+
+def _nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+# values no JSON Schema type check lets through where an integer, a string or a list stands: integers
+# beyond 32 and 64 bits, nesting past the depth limit, and (for strings) times of day that are not times
+HOSTILE_INTS = [2**31, -(2**31) - 1, 2**63, 2**70, -(10**30), _nested(80), _nested(900)]
+HOSTILE_KEYS: dict[str, dict[tuple[Any, ...], list[Any]]] = {
+    "transcript": {
+        ("conversation_id",): HOSTILE_INTS, ("scenario",): HOSTILE_INTS, ("mentioned_items",): [[2**70], _nested(90)],
+        ("conversation_content", 0, "turn"): HOSTILE_INTS,
+        ("conversation_content", 1, "timestamp"): ["25:61:07", "24:00:00", "12:60:00", "1:02:03", "12:00:00\n",
+                                                   "\uff11\uff12:00:00", " 12:00:00"],
+        ("conversation_content", 1, "content", "tags"): [_nested(70), [[2**70]]],
+    },
+    "item_json": {("id",): HOSTILE_INTS, ("product_detail",): [{"a": _nested(100)}]},
+    "scenarios": {(0, "Scenario"): HOSTILE_INTS},
+}
+_HOSTILE_NAMES = ("leading zero", "fullwidth digit", "trailing newline", "trailing space", "upper case",
+                  "control character")
+
+
+def _hostile_name(name: str, how: str, position: int) -> str:
+    """``name`` changed the way a careless copy or a hostile tree would change it."""
+    digits = [i for i, ch in enumerate(name) if ch.isdigit()]
+    if how == "leading zero" and digits:
+        return name[:digits[0]] + "0" + name[digits[0]:]
+    if how == "fullwidth digit" and digits:
+        at = digits[position % len(digits)]
+        return name[:at] + chr(0xFF10 + int(name[at])) + name[at + 1:]
+    if how == "trailing newline":
+        return name + "\n"
+    if how == "trailing space":
+        return name + " "
+    if how == "upper case":
+        return name.upper()
+    at = position % (len(name) + 1)
+    return name[:at] + "\x1b" + name[at:]  # control character
 
 # CSV columns and values that break a per-file rule of that column (type, range, pattern, list literal)
 _RATING = ["0", "6", "x", "NaN", "", "2.5", "1e309", "-2", "99999999999"]
@@ -132,7 +181,41 @@ def _set_path(document: Any, path: tuple[Any, ...], value: Any) -> None:
 
 
 def _mutate(root: Path, files: list[str], data: st.DataObject) -> Mutation:
-    action = data.draw(st.sampled_from(["delete", "duplicate", "truncate", "corrupt", "garbage", "json", "csv"]))
+    action = data.draw(st.sampled_from(["delete", "duplicate", "truncate", "corrupt", "garbage", "json", "csv",
+                                        "hostile-json", "rename", "quote"]))
+    if action == "hostile-json":
+        kind = data.draw(st.sampled_from(sorted(HOSTILE_KEYS)))
+        file = data.draw(st.sampled_from([f for f in files if classify(f)[0] == kind]))
+        path = data.draw(st.sampled_from(sorted(HOSTILE_KEYS[kind], key=repr)))
+        # draw a position, not the value: hypothesis prints what it draws, and a 900-level list would
+        # overflow its printer
+        choices = HOSTILE_KEYS[kind][path]
+        value = choices[data.draw(st.integers(0, len(choices) - 1))]
+        document = read_json(root / file)
+        _set_path(document, path, value)
+        (root / file).write_text(json.dumps(document), encoding="utf-8")  # compact: 900 levels stay small
+        return Mutation(f"hostile json {path}", file, must_name_file=True)
+    if action == "rename":
+        file = data.draw(st.sampled_from([f for f in files if not f.endswith(".png") or f in SOME_IMAGES]))
+        how = data.draw(st.sampled_from(_HOSTILE_NAMES))
+        folder, _, name = file.rpartition("/")
+        new_name = _hostile_name(name, how, data.draw(st.integers(0, 40)))
+        if new_name == name:
+            return Mutation("rename no-op", file, must_name_file=False)
+        (root / file).rename(root / folder / new_name)
+        kind = classify(file)[0]
+        if kind in REQUIRED_FILES:  # the required file is now missing, at its own path
+            return Mutation(f"rename {how}", file, must_name_file=True)
+        # an id-bearing file under a near-miss name is a finding at the new name; a supplement is only listed
+        return Mutation(f"rename {how}", f"{folder}/{new_name}",
+                        must_name_file=kind in ("transcript", "item_json", "image"))
+    if action == "quote":
+        kind = data.draw(st.sampled_from(sorted(CSV_CELLS)))
+        file = REQUIRED_FILES[kind]
+        original = (root / file).read_bytes()
+        position = data.draw(st.integers(original.find(b"\n") + 1, len(original)))
+        (root / file).write_bytes(original[:position] + b'"' + original[position:])
+        return Mutation("quote", file, must_name_file=False)  # may still parse: only "never raises"
     if action == "json":
         kind = data.draw(st.sampled_from(["transcript", "item_json", "scenarios"]))
         choices = [f for f in files if classify(f)[0] == kind]
@@ -212,8 +295,22 @@ def test_validate_never_raises_and_reports_known_damage(small_tree: SynthInfo, d
         render_text(report)
         json.loads(report.to_json())
         assert tree_fingerprint(root) == before, "validate wrote into the raw tree"
+    for item in report.findings:
+        _assert_located(item)
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     if mutation.must_name_file:
         assert any(f.file == mutation.file for f in errors), (mutation, [f.to_dict() for f in errors][:20])
     if mutation.must_be_invalid or mutation.must_name_file:
         assert not report.ok, mutation
+
+
+# findings about a file's content must say where in the file; file-level findings (a missing, empty, too
+# large or misnamed file; JSON too deep to parse) are located by the file alone
+_CONTENT_CODES = ("schema.", "csv.", "json.schema", "json.duplicate-key", "json.non-finite", "json.parse",
+                  "transcript.timestamp", "transcript.turn-sequence", "transcript.tag")
+
+
+def _assert_located(item: Finding) -> None:
+    assert item.file is not None or item.keys, f"finding without a file or record keys: {item.to_dict()}"
+    if item.file is not None and item.code.startswith(_CONTENT_CODES) and item.code != "csv.header":
+        assert item.row is not None or item.pointer is not None, f"finding without a location: {item.to_dict()}"

@@ -11,7 +11,16 @@ from gallery import run_validate
 from gallery.trees import TRANSCRIPTS
 
 from vogue_pack.errors import UsageError
-from vogue_pack.raw.tree import REQUIRED_FILES, TOP_FOLDERS, classify, discover, find_root
+from vogue_pack.raw.tree import (
+    ID_MAX,
+    REQUIRED_FILES,
+    TOP_FOLDERS,
+    claimed_id,
+    classify,
+    discover,
+    find_root,
+    parse_transcript_name,
+)
 from vogue_pack.synth import SynthInfo, write_tree
 
 
@@ -171,3 +180,94 @@ def test_every_top_folder_missing_is_reported_once(small_raw_copy: Path) -> None
     codes = _codes_by_file(small_raw_copy)
     for name in TOP_FOLDERS[1:]:
         assert codes[name] == ["tree.missing-folder"]
+
+
+# --- the id grammar of file names ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("rel", "expected"), [
+    ("metadata/item_5.json", ("item_json", 5)),
+    ("metadata/item_0.png", ("image", 0)),
+    (f"metadata/item_{ID_MAX}.png", ("image", ID_MAX)),
+    (f"metadata/item_{ID_MAX + 1}.png", ("unknown", None)),  # beyond the 32-bit ids of the model
+    ("metadata/item_05.json", ("unknown", None)),  # leading zero
+    ("metadata/item_\uff15.json", ("unknown", None)),  # fullwidth digit: \\d would take it
+    ("metadata/item_\u0665.json", ("unknown", None)),  # ARABIC-INDIC DIGIT FIVE: int() would take it
+    ("metadata/item_5.json\n", ("unknown", None)),  # $ would take it
+    ("metadata/item_5.json ", ("unknown", None)),
+    ("metadata/ITEM_5.JSON", ("unknown", None)),
+    ("metadata/item_+5.json", ("unknown", None)),
+    ("metadata/item_5.PNG", ("unknown", None)),
+    ("conversation_trials/transcripts/c1_a_1.json", ("transcript", None)),
+    ("conversation_trials/transcripts/conversations/c1_a_1.json", ("transcript", None)),
+    ("conversation_trials/transcripts/c1_a_1.json\n", ("unknown", None)),
+    ("supplements/figure.pdf", ("supplement", None)),
+    ("supplements/figure.pdf\n", ("unknown", None)),
+])
+def test_classify_matches_whole_names_in_ascii(rel: str, expected: tuple[str, int | None]) -> None:
+    assert classify(rel) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("c10_b_4.json", (10, "b", 4)),
+    ("c0_a_0.json", (0, "a", 0)),
+    ("c010_b_4.json", None), ("c10_b_04.json", None), ("c1\uff10_b_4.json", None), ("c10_B_4.json", None),
+    ("c10_b_4.json\n", None), ("c10_bb_4.json", None), (f"c{ID_MAX + 1}_b_4.json", None), ("c10_b_4.JSON", None),
+])
+def test_transcript_name_grammar(name: str, expected: tuple[int, str, int] | None) -> None:
+    assert parse_transcript_name(name) == expected
+
+
+@pytest.mark.parametrize(("rel", "claim"), [
+    ("metadata/item_05.json", ("item_json", 5, "metadata/item_5.json")),
+    ("metadata/item_\uff15.png", ("image", 5, "metadata/item_5.png")),
+    ("metadata/ITEM_5.JSON", ("item_json", 5, "metadata/item_5.json")),
+    ("metadata/item_5.json\r\n", ("item_json", 5, "metadata/item_5.json")),
+    ("conversation_trials/transcripts/C010_B_4.json ",
+     ("transcript", 10, "conversation_trials/transcripts/c10_b_4.json")),
+    ("metadata/notes.txt", None), ("metadata/item_notes.json", None), ("supplements/item_5.json", None),
+])
+def test_a_near_miss_claims_the_id_it_means(rel: str, claim: tuple[str, int, str] | None) -> None:
+    assert claimed_id(rel) == claim
+
+
+def test_two_files_for_one_id_name_each_other(small_raw_copy: Path) -> None:
+    metadata = small_raw_copy / "metadata"
+    for name in ("item_05.json", "item_005.json"):
+        shutil.copyfile(metadata / "item_5.json", metadata / name)
+    _, found = discover(small_raw_copy)
+    duplicates = sorted((f.file, f.expected) for f in found if f.code == "tree.duplicate-id")
+    # each extra file is named, with the one the loader reads
+    assert duplicates == [("metadata/item_005.json", "metadata/item_5.json"),
+                          ("metadata/item_05.json", "metadata/item_5.json")]
+    assert {f.file for f in found if f.code == "tree.id-name"} == {"metadata/item_005.json", "metadata/item_05.json"}
+    assert not [f for f in found if f.code == "tree.unknown-file"]  # a near miss is an error, not "unknown"
+
+
+def test_folders_nested_thousands_deep_are_walked_not_a_recursion_error(small_raw_copy: Path) -> None:
+    depth = 1900  # past the interpreter's recursion limit; a 1-letter name per level stays under PATH_MAX
+
+    def descend(fd: int, make: bool) -> list[int]:
+        fds = [fd]
+        for _ in range(depth):  # relative to an open folder, so no single path grows too long
+            if make:
+                os.mkdir("d", dir_fd=fds[-1])
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        return fds
+
+    fds = descend(os.open(small_raw_copy / "supplements", os.O_RDONLY), make=True)
+    os.close(os.open("notes.bin", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fds[-1]))
+    for fd in fds:
+        os.close(fd)
+    try:
+        report = run_validate(small_raw_copy).report
+        deep = "supplements/" + "d/" * depth + "notes.bin"
+        assert [(f.code, f.severity.value) for f in report.findings if f.file == deep] == [
+            ("tree.unknown-file", "warning")]
+        assert report.ok
+    finally:  # remove it bottom-up through the same open folders (a recursive rmtree would overflow too)
+        fds = descend(os.open(small_raw_copy / "supplements", os.O_RDONLY), make=False)
+        os.unlink("notes.bin", dir_fd=fds[-1])
+        for level in range(depth, 0, -1):
+            os.close(fds[level])
+            os.rmdir("d", dir_fd=fds[level - 1])
+        os.close(fds[0])

@@ -17,14 +17,53 @@ def test_limit_cuts_and_says_so() -> None:
     report = Report(max_findings=10)
     report.add(_findings(25))
     report.finalise()
-    # 10 collected + the truncation notice; 15 dropped, all errors
-    assert len(report.findings) == 11
-    assert report.dropped == 15 and report.dropped_errors == 15
-    assert report.error_count == 25
-    assert report.findings[-1].code == "report.truncated"
-    assert "15 more findings" in report.findings[-1].message
-    assert report.to_dict()["summary"]["truncated"] is True
+    # 10 collected; the notice is in the summary and is not itself a finding
+    assert len(report.findings) == 10
+    assert report.dropped == 15 and report.dropped_errors == 15 and report.dropped_warnings == 0
+    assert report.error_count == 25 and report.warning_count == 0
+    assert not any(f.code == "report.truncated" for f in report.findings)
+    summary = report.to_dict()["summary"]
+    assert summary["truncated"] is True and summary["findings_collected"] == 10
+    assert summary["errors_dropped"] == 15 and summary["warnings_dropped"] == 0
+    assert "15 errors and 0 warnings were not collected" in summary["notice"]
     assert "report truncated" in summary_line(report)
+    assert report.notice is not None and report.notice in render_text(report)
+
+
+def test_errors_are_never_crowded_out_by_warnings() -> None:
+    warnings = [finding("tree.unknown-file", "unknown", file=f"extra/{i:05}.bin") for i in range(200)]
+    errors = _findings(3)
+    for order in (warnings + errors, errors + warnings):
+        report = Report(max_findings=5)
+        report.add(order)
+        report.finalise()
+        kept = [f.severity for f in report.findings]
+        assert kept.count(Severity.ERROR) == 3 and kept.count(Severity.WARNING) == 2
+        assert report.dropped_errors == 0 and report.dropped_warnings == 198
+        assert report.error_count == 3 and report.warning_count == 200  # exact: the notice is not counted
+        # the warnings kept are the first in file order, whatever order they came in
+        assert [f.file for f in report.findings if f.severity is Severity.WARNING] == ["extra/00000.bin",
+                                                                                       "extra/00001.bin"]
+
+
+def test_more_errors_than_the_limit_drops_only_errors_and_counts_them() -> None:
+    report = Report(max_findings=4)
+    report.add([finding("tree.unknown-file", "unknown", file="x.bin"), *_findings(6)])
+    report.finalise()
+    assert [f.severity for f in report.findings] == [Severity.ERROR] * 4
+    assert report.dropped_errors == 2 and report.dropped_warnings == 1
+    assert "2 errors and 1 warnings" in (report.notice or "")
+
+
+def test_limit_holds_when_findings_arrive_in_many_batches() -> None:
+    report = Report(max_findings=3)
+    batches = [_findings(100)[start:start + 60] for start in range(50)]
+    for batch in batches:
+        report.add(batch)
+    report.finalise()
+    assert len(report.findings) == 3 and report.dropped == sum(map(len, batches)) - 3
+    everything = sorted((f for batch in batches for f in batch), key=Finding.sort_key)
+    assert report.findings == everything[:3]  # the first in file-and-row order, not the first to arrive
 
 
 def test_order_is_deterministic_regardless_of_input_order() -> None:

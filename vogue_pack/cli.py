@@ -6,6 +6,7 @@ configuration problem; 3 internal bug (traceback printed).
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import click
 from vogue_pack._version import __version__
 from vogue_pack.console import progress_enabled
 from vogue_pack.errors import UsageError
+from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES
 
 if TYPE_CHECKING:
     from vogue_pack.images.inspect import ImageOptions
@@ -31,12 +33,28 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise _ToolUsageError(str(exc)) from exc
+            raise _ToolUsageError(_escape(str(exc))) from exc
+        except OSError as exc:  # the machine refused (disk full, read-only, permission): exit 2, not a bug
+            raise _ToolUsageError(_os_error_message(exc)) from exc
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception:  # noqa: BLE001 - the exit-3 handler: a bug in vogue-pack, not in the data
             _report_bug()
             ctx.exit(EXIT_BUG)
+
+
+def _escape(text: str) -> str:
+    from vogue_pack.report.report import escape_controls
+
+    return escape_controls(text)
+
+
+def _os_error_message(exc: OSError) -> str:
+    """``cannot write out/report.json: No space left on device`` (the path, the reason; no traceback)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
+    where = " -> ".join(os.fsdecode(p) for p in paths)
+    return _escape(f"{where}: {reason}" if where else reason)
 
 
 def _report_bug() -> None:
@@ -116,7 +134,12 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the full JSON report to this file.")
 @click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Stop collecting findings after this many (the report says so).")
+              help="Keep at most this many findings, errors ahead of warnings (the report says what it dropped).")
+@click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
+              help="Largest number of values (JSON values, CSV cells) one raw file may hold; a larger file is "
+                   "file.too-large and not parsed. Bounds memory (docs/benchmarks.md).")
+@click.option("--max-file-mb", type=click.IntRange(1), default=MAX_TEXT_BYTES // 2**20, show_default=True,
+              help="Largest raw text file (JSON, CSV, survey text) read, in MiB; a larger one is file.too-large.")
 @click.option("--no-images", is_flag=True, help="Skip image integrity and duplicate checks.")
 @click.option("--select", "select", multiple=True, metavar="CODE",
               help="Report only these codes or families (repeatable; replaces the config file's select).")
@@ -130,7 +153,8 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--expectations", is_flag=True,
               help="Also run the release expectations (checks/expectations/, Great Expectations; slower).")
 @image_options
-def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, no_images: bool,
+def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, max_values: int, max_file_mb: int,
+             no_images: bool,
              select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None,
              html_path: Path | None, expectations: bool,
              hash_name: str, hash_size: int, threshold: int | None, jobs: int | None,
@@ -155,7 +179,8 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, n
     from vogue_pack.validate.pipeline import validate as run_validate
 
     options = ValidateOptions(
-        max_findings=max_findings, check_images=not no_images,
+        max_findings=max_findings, max_values=max_values, max_file_bytes=max_file_mb * 2**20,
+        check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         select=select, ignore=ignore, config_file=config_file, expectations=expectations,
         progress=progress_enabled(),
@@ -426,15 +451,19 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="release",
               show_default=True, help="Folder of releases; the release is written to OUT/VERSION.")
 @click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Stop collecting findings after this many.")
+              help="Keep at most this many findings, errors ahead of warnings.")
+@click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
+              help="Largest number of values (JSON values, CSV cells) one raw file may hold.")
+@click.option("--max-file-mb", type=click.IntRange(1), default=MAX_TEXT_BYTES // 2**20, show_default=True,
+              help="Largest raw text file (JSON, CSV, survey text) read, in MiB.")
 @click.option("--no-expectations", is_flag=True,
               help="Skip the release expectations (checks/expectations/): only for debugging a build.")
 @click.option("--allow-config-overrides", is_flag=True,
               help="Build even when a vogue-pack.toml in the raw tree switches off or downgrades error-level "
                    "checks (the card and manifest list them).")
 @image_options
-def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectations: bool,
-          allow_config_overrides: bool, hash_name: str,
+def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values: int, max_file_mb: int,
+          no_expectations: bool, allow_config_overrides: bool, hash_name: str,
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
@@ -462,7 +491,8 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, no_expectat
     from vogue_pack.validate.pipeline import ValidateOptions
 
     options = ValidateOptions(
-        max_findings=max_findings, expectations=not no_expectations,
+        max_findings=max_findings, max_values=max_values, max_file_bytes=max_file_mb * 2**20,
+        expectations=not no_expectations,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         progress=progress_enabled(),
     )
@@ -644,7 +674,10 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_USAGE)
     except UsageError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_escape(str(exc))}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        click.echo(f"error: {_os_error_message(exc)}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

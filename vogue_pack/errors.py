@@ -9,3 +9,8 @@ class UsageError(Exception):
 
 class DependencyMissing(UsageError):
     """An optional dependency is not installed; the message names the package to install."""
+
+
+class OutputError(UsageError, OSError):
+    """Output cannot be written (disk full, read-only, permission denied): exit 2, like a usage problem,
+    and still an OSError for callers that catch I/O failures as such. The message names the path."""

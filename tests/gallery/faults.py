@@ -146,7 +146,7 @@ def json_trailing_data(root: Path) -> Expect:
 def json_deeply_nested(root: Path) -> Expect:
     path = item_json(root, 6)
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    return Expect("json.parse", rel(root, path))
+    return Expect("json.depth", rel(root, path))
 
 
 @fault
@@ -334,12 +334,14 @@ def csv_row_length(root: Path) -> Expect:
 
 
 @fault
-def csv_50mb_line(root: Path) -> Expect:
+def csv_huge_line(root: Path) -> Expect:
+    from vogue_pack.raw.reader import MAX_TEXT_BYTES
+
     path = root / ASSISTANT
     text = path.read_text(encoding="utf-8")
     assert text.endswith("\n")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("x" * (50 * 2**20) + "\n")
+    with path.open("a", encoding="utf-8") as handle:  # half the size budget of a file: still read
+        handle.write("x" * (MAX_TEXT_BYTES // 2) + "\n")
     # one record per line: the 50 MB record is on the line after the last one
     return Expect("csv.row-length", ASSISTANT, row=text.count("\n") + 1)
 
@@ -631,8 +633,8 @@ def unknown_role(root: Path) -> Expect:
 def timestamp_malformed(root: Path) -> Expect:
     def change(doc: dict[str, Any]) -> None:
         doc["conversation_content"][2]["timestamp"] = "7:05"
-    return Expect("json.schema", _edit_transcript(root, 1, change), pointer="/conversation_content/2/timestamp",
-                  value="7:05")
+    return Expect("transcript.timestamp", _edit_transcript(root, 1, change),
+                  pointer="/conversation_content/2/timestamp", value="7:05")
 
 
 @fault
@@ -766,8 +768,8 @@ def rating_beyond_16_bits(root: Path) -> Expect:
 def item_file_id_too_long(root: Path) -> Expect:
     path = root / "metadata" / ("item_" + "9" * 12 + ".json")
     shutil.copyfile(item_json(root, 5), path)
-    # not an item id the model can hold (not loaded), but still an item JSON the mapping lacks
-    return Expect("xref.item-not-mapped", rel(root, path))
+    # not an item id the model can hold: a finding at the file itself, never a silent skip
+    return Expect("tree.id-name", rel(root, path), value=path.name)
 
 
 @fault
@@ -777,3 +779,212 @@ def file_name_not_utf8(root: Path) -> Expect:
     with open(os.path.join(os.fsencode(folder), name), "wb") as handle:
         handle.write(b"notes\n")
     return Expect("tree.bad-name", "supplements/caf\\xe9.txt", severity="warning")
+
+
+# --- the id grammar of file names: near misses and two files for one id ---------------------------------
+
+@fault
+def item_json_leading_zero_beside_the_real_one(root: Path) -> Expect:
+    shutil.copyfile(item_json(root, 5), root / "metadata" / "item_05.json")
+    return Expect("tree.duplicate-id", "metadata/item_05.json", value="metadata/item_05.json")
+
+
+@fault
+def image_leading_zero(root: Path) -> Expect:
+    shutil.copyfile(root / "metadata" / "item_40.png", root / "metadata" / "item_040.png")
+    return Expect("tree.id-name", "metadata/item_040.png", value="item_040.png")
+
+
+@fault
+def item_json_fullwidth_digit(root: Path) -> Expect:
+    name = "item_\uff15.json"  # FULLWIDTH DIGIT FIVE: a digit to \\d and int(), not to the grammar
+    shutil.copyfile(item_json(root, 5), root / "metadata" / name)
+    return Expect("tree.id-name", f"metadata/{name}", value=name)
+
+
+@fault
+def item_json_upper_case(root: Path) -> Expect:
+    path = item_json(root, 6)
+    path.rename(path.with_name("ITEM_6.JSON"))
+    return Expect("tree.id-name", "metadata/ITEM_6.JSON", value="ITEM_6.JSON")
+
+
+@fault
+def transcript_name_with_trailing_newline(root: Path) -> Expect:
+    path = transcript(root, 2)
+    shutil.copyfile(path, path.with_name(path.name + "\n"))
+    return Expect("tree.duplicate-id", rel(root, path) + "\n", value=rel(root, path) + "\n")
+
+
+@fault
+def transcript_name_with_trailing_space(root: Path) -> Expect:
+    path = transcript(root, 3)
+    target = path.with_name(path.name + " ")
+    path.rename(target)
+    return Expect("tree.id-name", rel(root, target), value=target.name)
+
+
+@fault
+def transcript_id_with_leading_zero(root: Path) -> Expect:
+    path = transcript(root, 4)
+    target = path.with_name("c0" + path.name[1:])
+    path.rename(target)
+    # still read (it is a .json in transcripts/), and its name is the finding
+    return Expect("transcript.filename", rel(root, target), value=target.name)
+
+
+@fault
+def two_transcripts_claim_one_conversation(root: Path) -> Expect:
+    path = transcript(root, 1)
+    other = path.with_name("c1_b_3.json")
+    shutil.copyfile(path, other)
+    return Expect("tree.duplicate-id", rel(root, other), value=rel(root, other))
+
+
+@fault
+def folder_named_like_a_transcript(root: Path) -> Expect:
+    path = transcript(root, 6)
+    path.unlink()
+    path.mkdir()
+    return Expect("tree.not-a-file", rel(root, path))
+
+
+@fault
+def fifo_named_like_a_transcript(root: Path) -> Expect:
+    path = transcript(root, 5)
+    path.unlink()
+    os.mkfifo(path)
+    return Expect("tree.not-a-file", rel(root, path))
+
+
+@fault
+def socket_named_like_an_item(root: Path) -> Expect:
+    import socket
+
+    path = item_json(root, 9)
+    path.unlink()
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+    return Expect("tree.not-a-file", rel(root, path))
+
+
+@fault
+def control_characters_in_an_unknown_name(root: Path) -> Expect:
+    name = "notes\x1b[31m\r.md"
+    (root / "metadata" / name).write_text("x\n", encoding="utf-8")
+    return Expect("tree.unknown-file", f"metadata/{name}", severity="warning")
+
+
+# --- timestamps as times of day -------------------------------------------------------------------------
+
+@fault
+def timestamp_impossible_time(root: Path) -> Expect:
+    def change(doc: dict[str, Any]) -> None:
+        doc["conversation_content"][1]["timestamp"] = "25:61:07"
+    return Expect("transcript.timestamp", _edit_transcript(root, 2, change),
+                  pointer="/conversation_content/1/timestamp", value="25:61:07")
+
+
+@fault
+def timestamp_fullwidth_digits(root: Path) -> Expect:
+    def change(doc: dict[str, Any]) -> None:
+        doc["conversation_content"][0]["timestamp"] = "\uff10\uff10:00:01"
+    return Expect("transcript.timestamp", _edit_transcript(root, 3, change),
+                  pointer="/conversation_content/0/timestamp", value="\uff10\uff10:00:01")
+
+
+@fault
+def timestamp_trailing_newline(root: Path) -> Expect:
+    def change(doc: dict[str, Any]) -> None:
+        doc["conversation_content"][0]["timestamp"] += "\n"
+    return Expect("transcript.timestamp", _edit_transcript(root, 4, change),
+                  pointer="/conversation_content/0/timestamp")
+
+
+# --- sizes, depths and quotes -----------------------------------------------------------------------------
+
+@fault
+def csv_unterminated_quote(root: Path) -> Expect:
+    path = root / SEEKER
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[1].rstrip("\n").rsplit(",", 1)  # row 2: open a quote in its last cell, never closed
+    lines[1] = f'{cells[0]},"{cells[1]}\n'
+    path.write_text("".join(lines), encoding="utf-8")
+    return Expect("csv.unterminated-quote", SEEKER, row=2, column="likert_5")
+
+
+@fault
+def csv_with_too_many_cells(root: Path) -> Expect:
+    from vogue_pack.raw.reader import MAX_VALUES
+
+    rows = read_rows(root / PROFILE_RATINGS)
+    copies = MAX_VALUES // len(rows[0]) + 1
+    write_rows(root / PROFILE_RATINGS, [rows[0], *([rows[1]] * copies)])
+    # every line (the header is line 1) holds n cells: line L is the first with n * L cells past the limit
+    return Expect("file.too-large", PROFILE_RATINGS, row=MAX_VALUES // len(rows[0]) + 1)
+
+
+@fault
+def transcript_with_too_many_values(root: Path) -> Expect:
+    from vogue_pack.raw.reader import MAX_VALUES
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["gt_items"] = [1] * MAX_VALUES
+    return Expect("file.too-large", _edit_transcript(root, 6, change))
+
+
+@fault
+def json_nested_just_past_the_limit(root: Path) -> Expect:
+    from vogue_pack.raw.reader import MAX_JSON_DEPTH
+
+    def change(doc: dict[str, Any]) -> None:
+        nest: list[Any] = []
+        for _ in range(MAX_JSON_DEPTH - 1):
+            nest = [nest]
+        doc["conversation_content"][0]["content"]["tags"][0] = nest  # depth 5 + 63 > 64
+    return Expect("json.depth", _edit_transcript(root, 1, change),
+                  pointer="/conversation_content/0/content/tags/0" + "/0" * (MAX_JSON_DEPTH - 5))
+
+
+@fault
+def transcript_turn_beyond_64_bits(root: Path) -> Expect:
+    def change(doc: dict[str, Any]) -> None:
+        doc["conversation_content"][0]["turn"] = 2**70
+    return Expect("json.schema", _edit_transcript(root, 2, change), pointer="/conversation_content/0/turn",
+                  value=2**70)
+
+
+@fault
+def scenario_number_beyond_64_bits(root: Path) -> Expect:
+    doc = read_json(root / SCENARIOS)
+    doc[0]["Scenario"] = 10**30
+    write_json(root / SCENARIOS, doc)
+    return Expect("json.schema", SCENARIOS, pointer="/0/Scenario", value=10**30)
+
+
+@fault
+def file_instead_of_the_transcripts_folder(root: Path) -> Expect:
+    folder = root / "conversation_trials" / "transcripts"
+    shutil.rmtree(folder)
+    folder.write_text("not a folder", encoding="utf-8")
+    return Expect("tree.not-a-file", "conversation_trials/transcripts")
+
+
+@fault
+def one_transcript_in_both_layouts(root: Path) -> Expect:
+    path = transcript(root, 3)
+    nested = root / "conversation_trials" / "transcripts" / "conversations" / path.name
+    nested.parent.mkdir(exist_ok=True)
+    shutil.copyfile(path, nested)
+    # the flat file sorts first ("c..." < "conversations/..."): the nested copy is the extra one
+    return Expect("tree.duplicate-id", rel(root, nested), value=rel(root, nested))
+
+
+@fault
+def csv_just_over_the_size_limit(root: Path) -> Expect:
+    from vogue_pack.raw.reader import MAX_TEXT_BYTES
+
+    with (root / PROFILES).open("r+b") as handle:  # sparse: instant, and never read
+        handle.truncate(MAX_TEXT_BYTES + 1)
+    return Expect("file.too-large", PROFILES, value=MAX_TEXT_BYTES + 1)
+

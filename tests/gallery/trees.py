@@ -8,6 +8,7 @@ import io
 import json
 import os
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 SCENARIOS = "conversation_trials/scenarios.json"
@@ -97,6 +98,8 @@ def tree_fingerprint(folder: Path) -> dict[str, str]:
                 prints[key] = "link:" + os.readlink(path)
             elif path.is_dir():
                 prints[key] = "dir"
+            elif not S_ISREG(stat.st_mode):  # FIFO, socket, device: never opened (a FIFO would block)
+                prints[key] = f"special:{stat.st_mode:o}"
             elif stat.st_size > 64 * 2**20:
                 prints[key] = f"big:{stat.st_size}:{stat.st_mtime_ns}"
             else:

@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from vogue_pack.raw.fileschemas import CsvRows, JsonSchema, check_csv, json_schema, tag_codes, tag_placeholder
 from vogue_pack.raw.model import TABLES, table_from_columns
-from vogue_pack.raw.reader import FAILED, parse_int_list, parse_json, read_csv, read_text
-from vogue_pack.raw.tree import REQUIRED_FILES, RawFile, RawTree
+from vogue_pack.raw.reader import FAILED, ReadLimits, parse_int_list, parse_json, read_csv, read_text
+from vogue_pack.raw.tree import ID, ID_MAX, REQUIRED_FILES, RawFile, RawTree, parse_transcript_name
 from vogue_pack.report.findings import Finding, finding
 
 STYLE_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -62,10 +62,11 @@ TRANSCRIPT_TABLES = ("conversations", "turns", "utterances")
 PARALLEL_TRANSCRIPTS = 4000  # below this many files a process pool costs more than it saves
 ROLE_OF_FILE = {"seeker": "Seeker", "assistant": "Assistant"}
 
-_TRANSCRIPT_NAME = re.compile(r"^c(\d{1,9})_([a-z])_(\d{1,9})\.json$")
-# at most 9 digits: ids are stored in 32-bit columns (longer ones are unexpected columns)
-_ITEM_COLUMN = re.compile(r"^item_(\d{1,9})$")
-_PROFILE_ITEM_COLUMN = re.compile(r"^item_(\d{1,9})(_duplicate)?$")
+# the id grammar of file names (raw/tree.py) holds for column names too; use with fullmatch only.
+# At most 10 digits and checked against the 32-bit range: ids are stored in 32-bit columns.
+_ITEM_COLUMN = re.compile(rf"item_({ID})")
+_PROFILE_ITEM_COLUMN = re.compile(rf"item_({ID})(_duplicate)?")
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})
 
 
@@ -78,12 +79,14 @@ class Loaded:
     findings: list[Finding] = field(default_factory=list)
 
 
-def load(tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> Loaded:
+def load(tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None,
+         limits: ReadLimits | None = None) -> Loaded:
     """Parse every file of ``tree`` once into the model's tables.
 
     ``progress(stage, done, total)`` is called as transcripts are read (the bulk of a large tree).
+    ``limits`` bounds what one file may cost (a larger file is a file.too-large finding, not parsed).
     """
-    loader = _Loader(tree, progress)
+    loader = _Loader(tree, progress, limits or ReadLimits())
     loader.run()
     return loader.out
 
@@ -102,10 +105,17 @@ def _str(value: Any) -> str | None:
 
 
 def _seconds(stamp: Any) -> int | None:
-    if (not isinstance(stamp, str) or len(stamp) != 8 or stamp[2] != ":" or stamp[5] != ":"
-            or not (stamp[:2] + stamp[3:5] + stamp[6:]).isdigit() or not stamp.isascii()):
+    """Seconds since midnight of an ``HH:MM:SS`` time of day (ASCII digits, 00-23:00-59:00-59); else None."""
+    match = _TIME_OF_DAY.fullmatch(stamp) if isinstance(stamp, str) else None
+    if match is None:
         return None
-    return int(stamp[:2]) * 3600 + int(stamp[3:5]) * 60 + int(stamp[6:])
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3))
+
+
+def _item_column_id(column: str, pattern: re.Pattern[str] = _ITEM_COLUMN) -> int | None:
+    """The item id of an ``item_{id}`` column (grammar of raw/tree.py, 32-bit range); None otherwise."""
+    match = pattern.fullmatch(column)
+    return int(match.group(1)) if match is not None and int(match.group(1)) <= ID_MAX else None
 
 
 def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
@@ -145,9 +155,11 @@ def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
 
 
 class _Loader:
-    def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None) -> None:
+    def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None,
+                 limits: ReadLimits | None = None) -> None:
         self.tree = tree
         self.progress = progress
+        self.limits = limits or ReadLimits()
         self.out = Loaded()
         self.f = self.out.findings
         self.cols: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in TABLES}
@@ -170,13 +182,16 @@ class _Loader:
         entry = self.tree.one(kind)
         if entry is None:
             return None, rel
-        return read_text(self.tree, entry, self.f), rel
+        return self.read_text(entry), rel
+
+    def read_text(self, entry: RawFile) -> str | None:
+        return read_text(self.tree, entry, self.f, self.limits)
 
     def checked_json(self, text: str | None, rel: str, schema: JsonSchema) -> Any:
         """Parse ``text`` strictly and check it against ``schema``; FAILED when unreadable or not JSON."""
         if text is None:
             return FAILED
-        doc = parse_json(text, rel, self.f)
+        doc = parse_json(text, rel, self.f, self.limits.values)
         if doc is not FAILED:
             self.f.extend(schema.check(doc, rel))
         return doc
@@ -185,7 +200,7 @@ class _Loader:
         text, rel = self.required_text(kind)
         if text is None:
             return None, rel
-        return read_csv(text, rel, self.f), rel
+        return read_csv(text, rel, self.f, self.limits.values), rel
 
     def check_list_literal(self, rel: str, line: int, column: str, raw: str | None, parsed: list[int] | None,
                            cells: list[Any], what: str, keys: dict[str, Any]) -> None:
@@ -254,7 +269,7 @@ class _Loader:
     def load_items(self) -> None:
         schema = json_schema("item")
         for entry in self.tree.of_kind("item_json"):
-            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
+            doc = self.checked_json(self.read_text(entry), entry.path, schema)
             if not isinstance(doc, dict):
                 continue
             item_id = _strict_int(doc.get("id"))
@@ -350,7 +365,7 @@ class _Loader:
         results = []
         done = 0
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            jobs_in = [(self.tree.root, chunk) for chunk in chunks]
+            jobs_in = [(self.tree.root, chunk, self.limits) for chunk in chunks]
             for chunk, result in zip(chunks, pool.map(_transcript_chunk, jobs_in), strict=True):
                 results.append(result)
                 done += len(chunk)
@@ -369,7 +384,7 @@ class _Loader:
         for done, entry in enumerate(entries):
             if self.progress is not None and stage is not None and done % 50 == 0:
                 self.progress(stage, done, len(entries))
-            doc = self.checked_json(read_text(self.tree, entry, self.f), entry.path, schema)
+            doc = self.checked_json(self.read_text(entry), entry.path, schema)
             if isinstance(doc, dict):
                 self._transcript(entry.path, doc, codes, placeholder)
         if self.progress is not None and stage is not None:
@@ -389,14 +404,15 @@ class _Loader:
         scenario = self._int_field(doc, "scenario", rel)
         catalogue = _str(doc.get("catalogue"))
         name = rel.rsplit("/", 1)[-1]
-        match = _TRANSCRIPT_NAME.match(name)
-        if not match:
-            f.append(finding("transcript.filename", f"file name {name!r} is not c{{cid}}_{{cat}}_{{scen}}.json",
+        parsed_name = parse_transcript_name(name)
+        if parsed_name is None:
+            f.append(finding("transcript.filename", f"file name {name!r} is not c{{cid}}_{{cat}}_{{scen}}.json "
+                             "(ids in ASCII digits without leading zeros, the catalogue a lower-case letter)",
                              file=rel, value=name, expected="c{cid}_{cat}_{scen}.json"))
         else:
-            for key, actual, from_name in (("conversation_id", cid, int(match.group(1))),
-                                           ("catalogue", catalogue, match.group(2)),
-                                           ("scenario", scenario, int(match.group(3)))):
+            for key, actual, from_name in (("conversation_id", cid, parsed_name[0]),
+                                           ("catalogue", catalogue, parsed_name[1]),
+                                           ("scenario", scenario, parsed_name[2])):
                 if actual is not None and actual != from_name:
                     f.append(finding("transcript.filename-mismatch", f"{key} is {actual!r} but the file name "
                                      f"says {from_name!r}", file=rel, pointer=f"/{key}", value=actual,
@@ -442,7 +458,11 @@ class _Loader:
                 previous_turn = number
             stamp = turn.get("timestamp")
             seconds = _seconds(stamp)
-            if seconds is not None:
+            if seconds is None and isinstance(stamp, str):
+                f.append(finding("transcript.timestamp", f"timestamp {stamp!r} is not a time of day HH:MM:SS "
+                                 "(ASCII digits, hours 00-23, minutes and seconds 00-59)", file=rel,
+                                 pointer=f"{where}/timestamp", value=stamp, expected="HH:MM:SS"))
+            if seconds is not None:  # order is checked between valid times only
                 if previous_seconds is not None and seconds < previous_seconds:
                     f.append(finding("transcript.timestamp-order", f"timestamp {stamp} is earlier than the "
                                      "previous turn's", file=rel, pointer=f"{where}/timestamp", value=stamp))
@@ -524,13 +544,14 @@ class _Loader:
                 self.unavailable(table, f"{rel} is missing or could not be parsed")
             return
         suffix = RATING_SUFFIX[role_file]
-        item_columns = [c for c in rows.header if _ITEM_COLUMN.match(c)]
+        item_columns = [c for c in rows.header if _item_column_id(c) is not None]
         self._rating_header(rows, rel, item_columns, suffix)
         if "conversation_id" not in rows.header:
             for table in tables:
                 self.unavailable(table, f"{rel} has no conversation_id column")
             return
         typed, found = check_csv(kind, rows)
+        column_ids = {c: _item_column_id(c) for c in item_columns}
         self.f.extend(found)
         role = ROLE_OF_FILE[role_file]
         none = [None] * len(rows.lines)
@@ -541,7 +562,7 @@ class _Loader:
             pid = (typed.get("participant_id") or none)[index]
             raw_vec = rows.cells[index].get("rating_vec")
             vec = parse_int_list(raw_vec)
-            cells = [(int(_ITEM_COLUMN.match(c).group(1)), typed[c][index]) for c in item_columns]  # type: ignore[union-attr]
+            cells = [(column_ids[c], typed[c][index]) for c in item_columns]
             self.check_list_literal(rel, line, "rating_vec", raw_vec, vec, [v for _, v in cells],
                                     "the item columns", {"conversation_id": cid})
             self.add("rating_rows", conversation_id=cid, role=role, participant_id=pid,
@@ -669,7 +690,7 @@ class _Loader:
             self.unavailable("profile_ratings", f"{rel} is missing or could not be parsed")
             return
         header = rows.header
-        item_columns = [c for c in header if _PROFILE_ITEM_COLUMN.match(c)]
+        item_columns = [c for c in header if _item_column_id(c, _PROFILE_ITEM_COLUMN) is not None]
         for column in ("participant_id", "40_rating_vec"):
             if column not in header:
                 self.f.append(finding("csv.header", f"column {column!r} is missing", file=rel, row=1,
@@ -699,7 +720,7 @@ class _Loader:
             self.check_list_literal(rel, line, "40_rating_vec", raw_vec, vec, values, "the item columns",
                                     {"participant_id": pid})
             for column, value in zip(item_columns, values, strict=True):
-                match = _PROFILE_ITEM_COLUMN.match(column)
+                match = _PROFILE_ITEM_COLUMN.fullmatch(column)
                 assert match is not None
                 self.add("profile_ratings", participant_id=pid, item_id=int(match.group(1)),
                          is_repeat=bool(match.group(2)), rating=None if value in (None, -1) else value,
@@ -726,10 +747,10 @@ class _Loader:
         self.finish("conversation_items")
 
 
-def _transcript_chunk(job: tuple[Path, list[RawFile]]) -> tuple[dict[str, pa.Table], list[Finding]]:
+def _transcript_chunk(job: tuple[Path, list[RawFile], ReadLimits]) -> tuple[dict[str, pa.Table], list[Finding]]:
     """Worker: parse one chunk of transcripts into Arrow tables."""
-    root, entries = job
-    loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}))
+    root, entries, limits = job
+    loader = _Loader(RawTree(root=root, files={e.path: e for e in entries}), limits=limits)
     loader.transcript_batch(entries)
     tables = {name: _build_table(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
     return tables, loader.f

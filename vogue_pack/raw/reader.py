@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from vogue_pack.raw.fileschemas import CsvRows
 from vogue_pack.raw.tree import RawFile, RawTree
 from vogue_pack.report.findings import Finding, finding
 
-MAX_TEXT_BYTES = 256 * 2**20
+# Memory is spent per parsed value (a Python object per JSON value or CSV cell, a few hundred bytes each
+# through the typed columns and the schema checks) and per byte (a long text is held as bytes, as text, as
+# cells, in the pandera frame, in the tables: about 8 copies at worst), so one raw file has two budgets: its
+# size and its number of values, the latter counted before a file is parsed or while it is.
+# docs/benchmarks.md ("Memory") measures them: within both, validate stays under 4x the largest raw file
+# plus 300 MB. The real release's largest text file is about 100 KB and holds about 3,000 values.
+MAX_TEXT_BYTES = 8 * 2**20
+MAX_VALUES = 200_000
+MAX_JSON_DEPTH = 64  # a VOGUE file nests 6 levels; deeper is damage or an attack on the recursive checks
 _BOM = b"\xef\xbb\xbf"
 csv.field_size_limit(2**31 - 1)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of one raw text file is read and parsed (``--max-file-mb`` and ``--max-values``)."""
+
+    bytes: int = MAX_TEXT_BYTES  # larger text files (JSON, CSV, survey texts) are not read at all
+    values: int = MAX_VALUES  # JSON values or CSV cells of one file; more is file.too-large, never parsed
 
 
 class _Failed:
@@ -24,15 +41,17 @@ class _Failed:
 FAILED = _Failed()
 
 
-def read_text(tree: RawTree, entry: RawFile, findings: list[Finding]) -> str | None:
+def read_text(tree: RawTree, entry: RawFile, findings: list[Finding],
+              limits: ReadLimits = ReadLimits()) -> str | None:
     """The file's text, or None when it cannot be read at all (findings say why).
 
     A BOM is a warning and is dropped; invalid UTF-8 is an error, after which the text is decoded
     with replacement characters so the rest of the file is still checked.
     """
-    if entry.size > MAX_TEXT_BYTES:
-        findings.append(finding("file.too-large", f"{entry.size} bytes; not parsed (limit {MAX_TEXT_BYTES})",
-                                file=entry.path, value=entry.size, expected=f"<= {MAX_TEXT_BYTES}"))
+    if entry.size > limits.bytes:
+        findings.append(finding("file.too-large", f"{entry.size:,} bytes; not read (limit {limits.bytes:,} bytes "
+                                "per text file, --max-file-mb)", file=entry.path, value=entry.size,
+                                expected=f"<= {limits.bytes} bytes"))
         return None
     try:
         data = tree.absolute(entry.path).read_bytes()
@@ -67,11 +86,18 @@ def _escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
-def parse_json(text: str, file: str, findings: list[Finding]) -> Any:
+def parse_json(text: str, file: str, findings: list[Finding], max_values: int = MAX_VALUES) -> Any:
     """Parse JSON strictly: duplicate keys and NaN/Infinity/overflow are findings with pointers.
 
-    Returns FAILED when the text is not JSON at all.
+    Returns FAILED when the text is not JSON at all, or holds more than ``max_values`` values (counted
+    before parsing, so a hostile file never gets to build its objects).
     """
+    values = count_json_values(text, max_values)
+    if values > max_values:
+        findings.append(finding("file.too-large", f"about {values:,} JSON values; not parsed (limit "
+                                f"{max_values:,} values per file, --max-values)", file=file, value=values,
+                                expected=f"<= {max_values} values"))
+        return FAILED
     flags = {"dup": False, "nonfinite": False}
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -117,12 +143,61 @@ def parse_json(text: str, file: str, findings: list[Finding]) -> Any:
         findings.append(finding("json.parse", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                                 file=file, row=exc.lineno, value=exc.msg))
         return FAILED
-    except RecursionError:
-        findings.append(finding("json.parse", "invalid JSON: nested too deeply", file=file))
+    except RecursionError:  # deeper than the interpreter's stack: far beyond the limit
+        findings.append(finding("json.depth", f"arrays and objects are nested deeper than Python can parse; "
+                                f"the limit is {MAX_JSON_DEPTH} levels; not checked further", file=file,
+                                expected=f"<= {MAX_JSON_DEPTH} levels"))
+        return FAILED
+    too_deep = _too_deep(document)
+    if too_deep is not None:
+        findings.append(finding("json.depth", f"arrays and objects are nested more than {MAX_JSON_DEPTH} levels "
+                                "deep; not checked further", file=file, pointer=too_deep,
+                                expected=f"<= {MAX_JSON_DEPTH} levels"))
         return FAILED
     if flags["dup"] or flags["nonfinite"]:
         _report_json_anomalies(document, "", file, findings)
     return document
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: linear, never backtracks
+
+
+def count_json_values(text: str, at_most: int | None = None) -> int:
+    """An upper bound of the number of values in a JSON text, without parsing it: the root, plus one
+    value per comma and one more per non-empty array or object (a container of n values holds n - 1
+    commas).
+
+    Counting commas and brackets anywhere is a cheap bound (no allocation); only when it exceeds
+    ``at_most`` are the ones inside strings taken out, one string at a time, so memory stays flat.
+    """
+    def structural(start: int = 0, end: int | None = None) -> int:
+        end = len(text) if end is None else end
+        return (text.count(",", start, end) + text.count("[", start, end) + text.count("{", start, end)
+                - text.count("[]", start, end) - text.count("{}", start, end))
+
+    rough = 1 + structural()
+    if at_most is None or rough <= at_most or '"' not in text:
+        return rough
+    inside = sum(structural(*match.span()) for match in _JSON_STRING.finditer(text))
+    return rough - inside
+
+
+def _too_deep(document: Any) -> str | None:
+    """The JSON Pointer of the first container nested deeper than MAX_JSON_DEPTH, or None.
+
+    Iterative, so that no later recursive step (the schema validators, the anomaly walk) ever meets a
+    document deep enough to exhaust the stack."""
+    stack: list[tuple[Any, int, str]] = [(document, 1, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return where or "/"
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{where}/{_escape(str(k))}") for k, v in value.items()
+                         if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{where}/{i}") for i, v in enumerate(value) if isinstance(v, dict | list))
+    return None
 
 
 def _report_json_anomalies(node: Any, pointer: str, file: str, findings: list[Finding]) -> None:
@@ -144,33 +219,57 @@ def _report_json_anomalies(node: Any, pointer: str, file: str, findings: list[Fi
                                     value=repr(value), expected="a finite number"))
 
 
-def read_csv(text: str, file: str, findings: list[Finding]) -> CsvRows | None:
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")  # a line with its ending, as newline="" reads it
+
+
+def read_csv(text: str, file: str, findings: list[Finding], max_values: int = MAX_VALUES) -> CsvRows | None:
     """Parse CSV text into header + rows keyed by column name (line numbers: header = 1).
 
     Rows with the wrong number of cells are findings and are skipped; blank lines are skipped.
-    Returns None when the file has no header or cannot be parsed at all.
+    Returns None when the file has no header, cannot be parsed at all, or holds more than ``max_values``
+    cells (counted while reading: parsing stops there).
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # lines are cut lazily from the text: io.StringIO would copy it whole (at up to 4 bytes a character)
+    reader = csv.reader(match.group() for match in _LINE.finditer(text))
     header: list[str] | None = None
     lines: list[int] = []
     cells: list[dict[str, str]] = []
     start = 1
+    odd_quotes = text.count('"') % 2 == 1  # a quote that opens and never closes leaves an odd count
+    last: tuple[int, list[str]] | None = None  # the last record: its first line and cells
+    seen_cells = 0
     try:
         for record in reader:
             line = start
             start = reader.line_num + 1
+            seen_cells += len(record)
+            if seen_cells > max_values:
+                findings.append(finding(
+                    "file.too-large", f"more than {max_values:,} cells (at line {line}); not parsed (limit "
+                    f"{max_values:,} values per file, --max-values)", file=file, row=line, value=seen_cells,
+                    expected=f"<= {max_values} values"))
+                return None
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
+            last = (line, record)
             if header is None:
                 header = [h.strip() for h in record]
                 continue
             if len(record) != len(header):
+                if reader.line_num > line and _quote_finding(record, header, line, reader.line_num, file,
+                                                             findings):
+                    continue  # a quoted cell swallowed the lines that follow: not a mere cell count
                 findings.append(finding(
                     "csv.row-length", f"row has {len(record)} cells but the header has {len(header)}; "
                     "the row was not read", file=file, row=line, value=len(record), expected=len(header)))
                 continue
             lines.append(line)
             cells.append(dict(zip(header, record, strict=True)))
+        if odd_quotes and last is not None and header is not None and last[0] in lines \
+                and _quote_finding(last[1], header, last[0], reader.line_num, file, findings):
+            # the cell count happened to fit, but the file ended inside a quoted cell: the row is not data
+            index = lines.index(last[0])
+            del lines[index], cells[index]
     except csv.Error as exc:
         findings.append(finding("csv.parse", f"CSV cannot be parsed: {exc} (line {reader.line_num})",
                                 file=file, row=reader.line_num, value=str(exc)))
@@ -186,6 +285,23 @@ def read_csv(text: str, file: str, findings: list[Finding]) -> CsvRows | None:
                                     row=1, column=name, value=name))
         seen.add(name)
     return CsvRows(file=file, header=header, lines=lines, cells=cells)
+
+
+def _quote_finding(record: list[str], header: list[str], line: int, end: int, file: str,
+                   findings: list[Finding]) -> bool:
+    """Report a quoted cell that runs over line ends to ``end`` (the quote opened on ``line`` was never
+    closed where the row should end). False when no cell of ``record`` spans lines."""
+    for position, cell in enumerate(record):
+        if "\n" in cell or "\r" in cell:
+            column = header[position] if position < len(header) else None
+            findings.append(finding(
+                "csv.unterminated-quote", f"a quote opened in row {line}"
+                f"{f' (column {column})' if column else ''} is not closed: the quoted cell runs over "
+                f"{end - line + 1} lines, to line {end}, and swallows the rows in between; close the quote "
+                "(a quote inside a cell is written twice)", file=file, row=line, column=column,
+                value=cell[:60], expected='a closing "'))
+            return True
+    return False
 
 
 def parse_int_list(text: str | None) -> list[int] | None:

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pyarrow as pa
 
 from vogue_pack._version import __version__
-from vogue_pack.errors import UsageError
+from vogue_pack.errors import OutputError, UsageError
+from vogue_pack.fsutil import current_umask
 from vogue_pack.raw.model import FORMAT_VERSION, TABLES
 from vogue_pack.release.database import build_database
 from vogue_pack.release.format import (
@@ -269,6 +270,8 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     or lacks tables, or when the raw tree changed since it was validated. Nothing is left behind on
     failure: the release appears, complete, by one rename at the end, or not at all.
     """
+    import duckdb
+
     check_new_version(version, out_dir)
     parsed = parse_version(version)
     assert parsed is not None
@@ -296,8 +299,15 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     except OSError as exc:
         raise UsageError(f"cannot write into {out_dir}: {exc}") from exc
     try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a release is meant to be read by everyone
-        manifest, files = _write_release(validation, version, tmp, source_date_epoch, progress)
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a release follows the umask
+        try:
+            manifest, files = _write_release(validation, version, tmp, source_date_epoch, progress)
+        except (OSError, duckdb.IOException, duckdb.FatalException) as exc:
+            # disk full, quota, the output turned read-only: the tool cannot run (DuckDB reports a failed
+            # write as its own IO or fatal error, never as OSError)
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc).strip().splitlines()[0]
+            raise OutputError(f"cannot write the release into {out_dir}: {reason}; nothing was left behind "
+                              "(free space or choose another --out)") from exc
         previous = max((v for v in existing if v < parsed), default=None)
         warnings: list[str] = []
         required = None
@@ -472,14 +482,34 @@ def _copy_images(root: Path, images: pa.Table, writer: _ReleaseWriter) -> dict[i
 
 
 def check_new_version(version: str, out_dir: Path) -> None:
-    """Refuse early (UsageError) a malformed version or one that exists in ``out_dir`` already."""
+    """Refuse early (UsageError) a malformed version, one that exists in ``out_dir`` already, an ``out_dir``
+    that is not a folder, and anything (a file, a link) standing where the release folder would go."""
     parsed = parse_version(version)
     if parsed is None:
         raise UsageError(f"version {version!r} is not MAJOR.MINOR or MAJOR.MINOR.PATCH (for example 1.1)")
-    existing = _existing_versions(Path(out_dir))
+    out_dir = Path(out_dir)
+    if os.path.lexists(out_dir) and (out_dir.is_symlink() or not out_dir.is_dir()):
+        raise UsageError(f"{out_dir}: the output must be a folder, but this is "
+                         f"{'a symbolic link' if out_dir.is_symlink() else 'not a folder'}")
+    existing = _existing_versions(out_dir)
     if parsed in existing:
         raise UsageError(f"release {version} already exists at {existing[parsed]}; releases are immutable, "
                          "build a new version")
+    target = out_dir / version
+    if os.path.lexists(target):
+        raise UsageError(f"{target}: something that is not a release folder is in the way (a file or a link); "
+                         "move it away or build another version")
+
+
+def check_output_outside(raw: Path, out_dir: Path) -> None:
+    """Refuse (UsageError) an output folder inside the raw tree: the next build would take in the release."""
+    from vogue_pack.raw.tree import find_root
+
+    out = Path(out_dir).resolve()
+    for folder in {Path(raw).resolve(), find_root(Path(raw)).resolve()}:
+        if out == folder or folder in out.parents:
+            raise UsageError(f"--out {out_dir} is inside the raw tree {raw}; a release is never written into "
+                             "the tree it is built from: choose a folder outside it")
 
 
 def validate_and_build(raw: Path, version: str, out_dir: Path, options: ValidateOptions | None = None, *,
@@ -490,7 +520,8 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
     checks off raises ConfigOverridesRefused unless ``allow_config_overrides``."""
     from vogue_pack.validate.pipeline import validate
 
-    check_new_version(version, out_dir)
+    check_new_version(version, out_dir)  # before any work: refusals come first, not after a full validation
+    check_output_outside(raw, out_dir)
     validation = validate(Path(raw), options)
     check_config_overrides(effective_configuration(validation.report), allow_config_overrides)
     if not validation.report.ok:

@@ -161,14 +161,23 @@ _PY_CODES: list[CodeInfo] = [
              "A file the format requires does not exist. Restore it from the source release."),
     CodeInfo("tree.missing-folder", _E, "Required folder missing",
              "One of the five top-level folders is missing."),
-    CodeInfo("tree.not-a-file", _E, "Directory where a file should be",
-             "A path the format names as a file is a directory (or another non-regular file)."),
+    CodeInfo("tree.not-a-file", _E, "Not a regular file",
+             "A path the format names as a file (or a name like one, such as a folder called c10_b_4.json) is "
+             "a folder, or the entry is a FIFO, socket or device. It is not read: replace it with the file."),
     CodeInfo("tree.symlink", _E, "Symbolic link in the tree",
              "Symbolic links are never followed: replace the link with the real file."),
     CodeInfo("tree.outside-root", _E, "Path resolves outside the root",
              "A path resolves outside the raw root; it is not read."),
     CodeInfo("tree.bad-name", _W, "File name not UTF-8",
              "A file or folder name is not valid UTF-8 (shown with \\x escapes); it is not read. Rename it."),
+    CodeInfo("tree.id-name", _E, "Id-bearing file name off the grammar",
+             "The name looks like item_{id}.json/.png or c{cid}_{cat}_{scen}.json but is not exactly that: ids "
+             "are ASCII digits without leading zeros (item_5, not item_05 or a fullwidth digit), nothing may "
+             "follow the extension (no trailing space or newline), names are lower case, and ids fit 32 bits. "
+             "The file is not read: rename it to the name the message suggests, or remove it."),
+    CodeInfo("tree.duplicate-id", _E, "Two files claim one id",
+             "Two files name the same item or conversation id (item_5.json and item_05.json; c10_a_1.json "
+             "and c10_b_4.json). The finding is at the extra file and names the other: keep exactly one."),
     CodeInfo("tree.unknown-file", _W, "Unknown extra file",
              "A file the format does not describe. It is listed but not used."),
     CodeInfo("tree.unreadable", _E, "File cannot be read",
@@ -180,16 +189,26 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("file.bom", _W, "Byte-order mark",
              "The file starts with a UTF-8 byte-order mark; it is ignored, but remove it."),
     CodeInfo("file.too-large", _E, "File too large",
-             "The file is far larger than the format allows and was not parsed."),
+             "The file is over one of the budgets of a raw text file: its size (--max-file-mb, 8 MiB by "
+             "default) or its number of values (--max-values, 200,000 JSON values or CSV cells). It was not "
+             "parsed, so memory stays bounded. A VOGUE file is far smaller: check the file; if it is genuine, "
+             "raise the budget."),
     CodeInfo("json.parse", _E, "Invalid JSON", "The file is not valid JSON (location: line and column)."),
     CodeInfo("json.duplicate-key", _E, "Duplicate JSON key",
              "An object has the same key twice; JSON readers silently keep one of them."),
     CodeInfo("json.non-finite", _E, "NaN or infinite number",
              "JSON has no NaN/Infinity, and numbers like 1e309 overflow to infinity."),
+    CodeInfo("json.depth", _E, "JSON nested too deeply",
+             "Arrays and objects are nested deeper than the limit (64 levels; a VOGUE file needs 6). The file "
+             "is not checked further: a file this deep is damaged or hostile. Restore it from the source."),
     CodeInfo("json.schema", _E, "JSON structure violation",
              "A value breaks the file's JSON Schema (schemas/*.schema.json): wrong type, missing "
              "or extra key, value out of range or not allowed."),
     CodeInfo("csv.parse", _E, "Invalid CSV", "The CSV file cannot be parsed (unbalanced quotes, NUL bytes)."),
+    CodeInfo("csv.unterminated-quote", _E, "Unterminated quote",
+             "A quoted cell opened on the row given is never closed where the row should end, so it swallows "
+             "the following lines (up to the next quote or the end of the file). Close the quote; a quote "
+             "character inside a cell is written twice (\"\")."),
     CodeInfo("csv.header", _E, "Wrong CSV header",
              "Columns are missing, unexpected, duplicated or out of order."),
     CodeInfo("csv.row-length", _E, "Wrong number of cells",
@@ -217,6 +236,9 @@ _PY_CODES: list[CodeInfo] = [
              "conversation_id, catalogue or scenario differ between the file name and the JSON."),
     CodeInfo("transcript.turn-sequence", _E, "Turn numbers not 1..n",
              "Turns must be numbered 1, 2, ..., n in order with no gaps or repeats."),
+    CodeInfo("transcript.timestamp", _E, "Timestamp not a time of day",
+             "timestamp must be HH:MM:SS in ASCII digits with hours 00-23 and minutes and seconds 00-59 "
+             "(25:61:07 is not a time); correct it from the recording. Order is checked between valid times."),
     CodeInfo("transcript.timestamp-order", _E, "Timestamp goes backwards",
              "Timestamps never decrease within a conversation."),
     CodeInfo("transcript.tags-count", _E, "Tags do not match utterances",
@@ -316,11 +338,9 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("expect.failed", _E, "Expectation failed", "A release expectation failed; the message names it."),
     CodeInfo("expect.not-run", _E, "Expectation could not run",
              "Its table, column or a bound it needs is missing; fix the earlier findings first."),
-    # checks that could not run and report limits
+    # checks that could not run
     CodeInfo("check.not-run", _E, "Check could not run",
              "A check's input table is missing because its file failed to load; fix that first."),
-    CodeInfo("report.truncated", _W, "Report truncated",
-             "More findings than --max-findings; the rest were not collected."),
 ]
 
 PY_CODES: dict[str, CodeInfo] = {info.code: info for info in _PY_CODES}

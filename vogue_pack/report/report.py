@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vogue_pack._version import __version__
-from vogue_pack.report.findings import Finding, Severity, finding, map_strings
+from vogue_pack.report.findings import Finding, Severity, map_strings
 
 REPORT_FORMAT_VERSION = "1"
 DEFAULT_MAX_FINDINGS = 10_000
@@ -21,8 +21,11 @@ DEFAULT_MAX_FINDINGS = 10_000
 class Report:
     """All findings of one run, in a deterministic order, plus context (root, statistics).
 
-    ``add`` stops collecting past ``max_findings`` and remembers how many were dropped, so a
-    report never silently hides that it was cut.
+    ``add`` keeps at most ``max_findings`` findings, errors first: when the limit cuts, every error is kept
+    ahead of any warning (warnings never crowd errors out), and within a severity the first ones in
+    file-and-position order are kept, whatever order they arrived in. The report remembers how many of
+    each severity it dropped, so it never silently hides that it was cut; that notice is part of the
+    summary (``notice``), not a finding, so it is never counted among them.
     """
 
     root: str = ""
@@ -33,26 +36,42 @@ class Report:
     context: dict[str, Any] = field(default_factory=dict)
 
     def add(self, items: Iterable[Finding]) -> None:
-        """Collect findings (up to ``max_findings``)."""
+        """Collect findings: up to ``max_findings`` in all, errors ahead of warnings."""
+        buffer = self.findings
+        # cut now and then rather than at every finding: memory stays bounded, the work O(n log limit)
+        slack = 2 * self.max_findings + 1024
         for item in items:
-            if len(self.findings) < self.max_findings:
-                self.findings.append(item)
-            else:
-                self.dropped += 1
-                if item.severity is Severity.ERROR:
-                    self.dropped_errors += 1
+            buffer.append(item)
+            if len(buffer) > slack:
+                self._cut(buffer)
+        if len(buffer) > self.max_findings:
+            self._cut(buffer)
+
+    def _cut(self, buffer: list[Finding]) -> None:
+        buffer.sort(key=lambda f: (f.severity is not Severity.ERROR, f.sort_key()))
+        for item in buffer[self.max_findings:]:
+            self.dropped += 1
+            if item.severity is Severity.ERROR:
+                self.dropped_errors += 1
+        del buffer[self.max_findings:]
+
+    @property
+    def dropped_warnings(self) -> int:
+        """Warnings not collected because of the limit."""
+        return self.dropped - self.dropped_errors
 
     def finalise(self) -> None:
-        """Sort findings deterministically and add the truncation finding when the limit cut."""
+        """Sort findings deterministically (the truncation notice is in the summary, see ``notice``)."""
         self.findings.sort(key=Finding.sort_key)
-        if self.dropped and not any(f.code == "report.truncated" for f in self.findings):
-            self.findings.append(finding(
-                "report.truncated",
-                f"{self.dropped} more findings ({self.dropped_errors} errors) were not collected: "
-                f"the limit --max-findings {self.max_findings} was reached. Fix the first ones or raise "
-                "the limit.",
-                value=self.dropped, expected=f"<= {self.max_findings}",
-            ))
+
+    @property
+    def notice(self) -> str | None:
+        """The sentence that says the limit cut the report, or None when nothing was dropped."""
+        if not self.dropped:
+            return None
+        return (f"report truncated: {self.dropped_errors} errors and {self.dropped_warnings} warnings were not "
+                f"collected (limit --max-findings {self.max_findings}; errors are kept ahead of warnings). "
+                "Fix the first ones or raise the limit.")
 
     @property
     def errors(self) -> list[Finding]:
@@ -69,7 +88,8 @@ class Report:
 
     @property
     def warning_count(self) -> int:
-        return len(self.warnings) + (self.dropped - self.dropped_errors)
+        """Warnings, including those dropped by the limit."""
+        return len(self.warnings) + self.dropped_warnings
 
     @property
     def ok(self) -> bool:
@@ -93,8 +113,11 @@ class Report:
                 "warnings": self.warning_count,
                 "findings_collected": len(self.findings),
                 "findings_dropped": self.dropped,
+                "errors_dropped": self.dropped_errors,
+                "warnings_dropped": self.dropped_warnings,
                 "max_findings": self.max_findings,
                 "truncated": self.dropped > 0,
+                "notice": self.notice,
                 "by_code": self.counts_by_code(),
             },
             "context": self.context,
@@ -121,8 +144,11 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """Read a report written by :meth:`to_dict` (e.g. a release's report.json)."""
         report = cls(root=data.get("root", ""), max_findings=data["summary"]["max_findings"])
-        report.findings = [Finding.from_dict(d) for d in data.get("findings", [])]
+        # reports written before the notice moved into the summary held it as a finding: not a finding
+        report.findings = [Finding.from_dict(d) for d in data.get("findings", [])
+                           if d.get("code") != "report.truncated"]
         report.dropped = data["summary"].get("findings_dropped", 0)
+        report.dropped_errors = data["summary"].get("errors_dropped", 0)
         report.context = data.get("context", {})
         return report
 
@@ -132,7 +158,8 @@ def summary_line(report: Report, report_path: str | None = None) -> str:
     state = "valid" if report.ok else "INVALID"
     line = f"{state}: {report.error_count} errors, {report.warning_count} warnings"
     if report.dropped:
-        line += f" (report truncated: {report.dropped} findings not collected)"
+        line += (f" (report truncated: {report.dropped} findings not collected: {report.dropped_errors} errors, "
+                 f"{report.dropped_warnings} warnings)")
     if report_path:
         line += f" — report: {report_path}"
     return line
@@ -145,7 +172,7 @@ def render_text(report: Report, max_per_group: int = 5, max_groups: int = 40) ->
     there are; the JSON report has everything.
     """
     if not report.findings:
-        return ""
+        return report.notice or ""
     lines: list[str] = ["Findings by code:"]
     counts = report.counts_by_code()
     width = max(len(code) for code in counts)
@@ -156,7 +183,7 @@ def render_text(report: Report, max_per_group: int = 5, max_groups: int = 40) ->
         lines += ["", "Errors by file:"]
         by_file: dict[str, list[Finding]] = {}
         for item in errors:
-            by_file.setdefault(item.file or "(tree)", []).append(item)
+            by_file.setdefault(escape_controls(item.file or "(tree)"), []).append(item)
         for shown, file_name in enumerate(sorted(by_file)):
             if shown >= max_groups:
                 lines.append(f"  … and {len(by_file) - shown} more files with errors (see the JSON report)")
@@ -180,6 +207,8 @@ def render_text(report: Report, max_per_group: int = 5, max_groups: int = 40) ->
             group = by_code[code]
             lines.append(f"  {code}  ×{len(group)}")
             lines += _samples(group, min(3, max_per_group), indent="    ", with_file=True)
+    if report.notice:
+        lines += ["", report.notice]
     return "\n".join(lines)
 
 
@@ -187,7 +216,22 @@ def _samples(group: list[Finding], limit: int, indent: str, with_file: bool) -> 
     out = []
     for item in group[:limit]:
         where = ", ".join(p for p in ((item.file or "") if with_file else "", item.location) if p)
-        out.append(f"{indent}{where + ': ' if where else ''}{item.message}")
+        out.append(escape_controls(f"{indent}{where + ': ' if where else ''}{item.message}"))
     if len(group) > limit:
         out.append(f"{indent}… {len(group) - limit} more")
     return out
+
+
+_CONTROLS = {**{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
+             0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (C0, DEL, C1, line/paragraph separators) written as escapes.
+
+    A file name may hold a newline or an ANSI escape sequence; printed raw it would forge lines or
+    recolour the terminal. Text output escapes them; the JSON report keeps the real name.
+    """
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROLS)

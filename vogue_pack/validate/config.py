@@ -50,7 +50,8 @@ OFF = "off"
 # Codes no configuration can switch off or downgrade: what they catch could harm whoever reads the release
 # or makes every other verdict meaningless (a check that did not run, a report that lost errors).
 SAFETY_CODES = frozenset({
-    "tree.symlink", "tree.outside-root", "tree.not-a-file", "tree.unreadable", "file.too-large",
+    "tree.symlink", "tree.outside-root", "tree.not-a-file", "tree.unreadable", "tree.duplicate-id", "file.too-large",
+    "json.depth",
     "image.bomb", "image.decode", "image.signature", "image.empty", "check.not-run", "expect.not-run",
 })
 

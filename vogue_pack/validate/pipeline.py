@@ -10,6 +10,7 @@ import pyarrow as pa
 from vogue_pack.images.inspect import ImageOptions
 from vogue_pack.raw.load import load
 from vogue_pack.raw.model import empty_table
+from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES, ReadLimits
 from vogue_pack.raw.tree import RawTree, discover
 from vogue_pack.report.findings import Finding
 from vogue_pack.report.report import DEFAULT_MAX_FINDINGS, Report
@@ -21,6 +22,8 @@ class ValidateOptions:
     """Everything ``validate`` can be told. Defaults are what ``vogue-pack validate RAW`` does."""
 
     max_findings: int = DEFAULT_MAX_FINDINGS
+    max_values: int = MAX_VALUES  # values (JSON values, CSV cells) one raw file may hold; more: file.too-large
+    max_file_bytes: int = MAX_TEXT_BYTES  # size of one raw text file (JSON, CSV, survey); more: file.too-large
     images: ImageOptions = field(default_factory=ImageOptions)
     check_images: bool = True
     select: tuple[str, ...] = ()
@@ -56,14 +59,15 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
     tree, tree_findings = discover(Path(path))
     config = load_config(tree.root, options.config_file, select=options.select, ignore=options.ignore)
     findings: list[Finding] = list(tree_findings)
+    limits = ReadLimits(bytes=options.max_file_bytes, values=options.max_values)
     if options.progress:
         from vogue_pack.console import progress
 
         # its own bar, closed before the image bar starts (rich draws one live display at a time)
         with progress() as on_progress:
-            loaded = load(tree, on_progress)
+            loaded = load(tree, on_progress, limits)
     else:
-        loaded = load(tree)
+        loaded = load(tree, limits=limits)
     findings.extend(loaded.findings)
     tables = dict(loaded.tables)
     unavailable = dict(loaded.unavailable)

@@ -373,9 +373,9 @@ def _problems(tables: dict[str, pa.Table], path: Path) -> list[Any]:
 
 
 @pytest.mark.parametrize(("name", "content", "code", "where"), [
-    ("deep.jsonl", "[" * 100_000 + "]" * 100_000, "json.parse", {"row": 1}),
+    ("deep.jsonl", "[" * 100_000 + "]" * 100_000, "json.depth", {"row": 1}),
     ("deep-ratings.jsonl", '{"conversation_id": 1, "ratings": {"1": ' + "[" * 50_000 + "]" * 50_000 + "}}",
-     "json.parse", {"row": 1}),
+     "json.depth", {"row": 1}),
     ("nested-value.jsonl", '{"conversation_id": 1, "ratings": {"1": [[[[[[1]]]]]]}}', "predictions.range",
      {"row": 1, "pointer": "/ratings/1"}),
     ("huge-item.jsonl", '{"conversation_id": 1, "ratings": {"2147483648": 3}}', "predictions.value",

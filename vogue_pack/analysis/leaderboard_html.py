@@ -8,8 +8,6 @@ bootstrap intervals, and mentioned versus unmentioned items.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import math
 from pathlib import Path
@@ -20,6 +18,7 @@ from vogue_pack.analysis.metrics import SUBSETS
 from vogue_pack.analysis.predictions import RATING_VALUES
 from vogue_pack.errors import UsageError
 from vogue_pack.fsutil import atomic_write_text
+from vogue_pack.report.html import csp_hash
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
            "#7f7f7f", "#bcbd22")
@@ -53,10 +52,6 @@ svg text { font: 11px system-ui, sans-serif; fill: #333; }
 
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _csp_hash(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
 def _num(value: float, digits: int = 3) -> str:
@@ -180,7 +175,7 @@ def _legend(board: Leaderboard) -> str:
 
 def render_leaderboard_html(board: Leaderboard) -> str:
     """The page's HTML text (deterministic)."""
-    csp = f"default-src 'none'; style-src {_csp_hash(CSS)}; base-uri 'none'; form-action 'none'"
+    csp = f"default-src 'none'; style-src {csp_hash(CSS)}; base-uri 'none'; form-action 'none'"
     intervals = (f"{round(board.confidence * 100)}% percentile bootstrap intervals over {board.conversations} "
                  f"conversations, {board.resamples} resamples, seed {board.seed}; value ± half the interval's "
                  "width (hover for its ends)") if board.resamples else "no bootstrap: values only"

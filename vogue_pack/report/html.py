@@ -58,7 +58,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The Content-Security-Policy source for an inline block: ``'sha256-<base64 digest>'``."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
@@ -492,7 +493,7 @@ def render_html(
         "findings": data.rows,
         "page_size": PAGE_SIZE,
     }
-    csp = (f"default-src 'none'; img-src data:; style-src {_csp_hash(CSS)}; script-src {_csp_hash(JS)}; "
+    csp = (f"default-src 'none'; img-src data:; style-src {csp_hash(CSS)}; script-src {csp_hash(JS)}; "
            "base-uri 'none'; form-action 'none'")
     valid = report.ok
     status = '<span class="status pass">pass</span>' if valid else '<span class="status fail">fail</span>'

@@ -85,7 +85,7 @@ def cli(quiet: bool, no_color: bool) -> None:
     vogue-pack --quiet --no-color validate raw/ --html report.html
 
     Data goes to stdout, messages and progress bars to stderr (bars only on a terminal).
-    Shell completion and every option: docs/cli.md.
+    Shell completion and every option: vogue-pack docs cli.
     """
     from vogue_pack.console import configure
 
@@ -114,7 +114,7 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--hash-size", type=click.IntRange(4, 32), default=8, show_default=True,
                      help="Hash side (8 gives 64-bit hashes)."),
         click.option("--threshold", type=click.IntRange(0, 64), default=None,
-                     help="Max Hamming distance of near-duplicate images (default: see docs/dedup.md)."),
+                     help="Max Hamming distance of near-duplicate images (default: see vogue-pack docs dedup)."),
         click.option("--jobs", type=click.IntRange(1, 256), default=None,
                      help="Worker processes (default: all cores)."),
         click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
@@ -129,15 +129,16 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @click.argument("raw", type=click.Path(path_type=Path), default="raw", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: summary grouped by file and code; json: the full report on stdout.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text: summary grouped by file and code; json: the full report on stdout; github: one "
+                   "GitHub Actions annotation per finding (file relative to the current folder).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the full JSON report to this file.")
 @click.option("--max-findings", type=click.IntRange(1), default=10_000, show_default=True,
               help="Keep at most this many findings, errors ahead of warnings (the report says what it dropped).")
 @click.option("--max-values", type=click.IntRange(1), default=MAX_VALUES, show_default=True,
               help="Largest number of values (JSON values, CSV cells) one raw file may hold; a larger file is "
-                   "file.too-large and not parsed. Bounds memory (docs/benchmarks.md).")
+                   "file.too-large and not parsed. Bounds memory (vogue-pack docs benchmarks).")
 @click.option("--max-file-mb", type=click.IntRange(1), default=MAX_TEXT_BYTES // 2**20, show_default=True,
               help="Largest raw text file (JSON, CSV, survey text) read, in MiB; a larger one is file.too-large.")
 @click.option("--no-images", is_flag=True, help="Skip image integrity and duplicate checks.")
@@ -147,7 +148,7 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
               help="Do not report these codes or families (repeatable; added to the config file's ignore).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Configuration file (default: vogue-pack.toml or [tool.vogue-pack] in pyproject.toml, "
-                   "looked for in the raw tree, then the current folder). See docs/checks.md.")
+                   "looked for in the raw tree, then the current folder). See vogue-pack docs checks.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as one self-contained HTML page (filters, duplicate-image gallery).")
 @click.option("--expectations", is_flag=True,
@@ -172,6 +173,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, m
       vogue-pack validate raw/ --report report.json --max-findings 500
       vogue-pack validate raw/ --select xref --ignore xref.text-mentions-differ
       vogue-pack validate raw/ --html report.html --expectations
+      vogue-pack validate raw/ --format github          # annotations in a GitHub Actions job
     """
     from vogue_pack.console import end_line
     from vogue_pack.report.report import render_text, summary_line
@@ -209,6 +211,10 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, m
     if fmt == "json":
         click.echo(report.to_json(), nl=False)
         click.echo(summary_line(report, written), err=True)
+    elif fmt == "github":
+        from vogue_pack.report.github import render_github
+
+        click.echo(render_github(report, summary_line(report, written)), nl=False)
     else:
         text = render_text(report)
         if text:
@@ -230,7 +236,7 @@ def dedupe(dir_or_raw: Path, fmt: str, labels: Path | None, hash_name: str, hash
     """Check images and list exact and near-duplicate clusters with their distances.
 
     DIR_OR_RAW is a raw tree (its metadata/ folder is used) or any folder of images. Formats of the
-    accept and labels files: docs/dedup.md.
+    accept and labels files: vogue-pack docs dedup.
 
     \b
     Exit codes: 0 every image is sound (duplicates are warnings), 1 integrity errors, 2 usage problem.
@@ -300,7 +306,7 @@ def stats(source: Path, fmt: str) -> None:
     """Dataset statistics of a raw tree or a release folder, computed from the data.
 
     SOURCE is a raw tree (validated on the way) or a release folder (tables/*.parquet). Definitions:
-    docs/metrics.md.
+    vogue-pack docs metrics.
 
     \b
     Examples:
@@ -350,7 +356,7 @@ def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, .
     long or wide; JSON Lines; a folder of per-conversation JSON), named by its file or folder name or
     given as NAME=PATH. One predictor prints its metrics; several (or --bootstrap N) print a
     leaderboard with 95% bootstrap intervals and paired differences from --reference. Layouts and
-    metrics: docs/metrics.md.
+    metrics: vogue-pack docs metrics.
 
     \b
     Exit codes: 0 scored, 1 the predictions have problems (listed), 2 usage problem.
@@ -424,7 +430,7 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
 
     Each record holds what a model may see under the paper's protocol (scenario, transcript, catalogue
     items with metadata and image paths, the Seeker's profile and profile-survey ratings, mentioned items)
-    and never the ground truth (item ratings, gt_items, satisfaction). Protocol: docs/metrics.md.
+    and never the ground truth (item ratings, gt_items, satisfaction). Protocol: vogue-pack docs metrics.
 
     \b
     Examples:
@@ -467,7 +473,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
-    dataset card, Croissant). Layout: docs/release-format.md.
+    dataset card, Croissant). Layout: vogue-pack docs release-format.
 
     Refuses to build when validation finds errors (they are printed), including failed release
     expectations (Great Expectations suites in checks/expectations/). The release holds report.json and
@@ -596,9 +602,10 @@ def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
     """Run one read-only SELECT over a release's vogue.duckdb (sandboxed: no writes, files, ATTACH,
     COPY, EXPORT, extensions or settings) and print the result.
 
-    Tables are those of docs/data-model.md plus findings; views: utterances_in_context,
-    utterance_tags, ratings_side_by_side, items_with_images, known_quirks (docs/release-format.md);
-    the human baseline's metrics: metrics_human_overall, metrics_human_per_conversation, ... (docs/metrics.md).
+    Tables are those of `vogue-pack docs data-model` plus findings; views: utterances_in_context,
+    utterance_tags, ratings_side_by_side, items_with_images, known_quirks (vogue-pack docs release-format);
+    the human baseline's metrics: metrics_human_overall, metrics_human_per_conversation, ...
+    (vogue-pack docs metrics).
 
     \b
     Exit codes: 0 ok, 2 bad SQL, a statement that is not a SELECT, or not a release.
@@ -644,11 +651,11 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 @cli.command("checks")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="text: one line per check; json: every header field; markdown: "
-                                      "the catalogue section of docs/checks.md.")
+                                      "the catalogue section of `vogue-pack docs checks`.")
 def checks_command(fmt: str) -> None:
     """List the cross-file checks (checks/*.sql) that validate runs: code, severity, title.
 
-    Configure them with --select/--ignore or vogue-pack.toml (docs/checks.md).
+    Configure them with --select/--ignore or vogue-pack.toml (vogue-pack docs checks).
 
     \b
     Examples:
@@ -658,6 +665,27 @@ def checks_command(fmt: str) -> None:
     from vogue_pack.validate.crosscheck import check_catalogue, render_catalogue
 
     click.echo(render_catalogue(check_catalogue(), fmt), nl=False)
+
+
+@cli.command("docs")
+@click.argument("topic", required=False)
+def docs_command(topic: str | None) -> None:
+    """List the reference pages, or print one (Markdown) to read or pipe into a pager.
+
+    \b
+    Examples:
+      vogue-pack docs
+      vogue-pack docs findings | less
+    """
+    from vogue_pack.resources import doc_topics, read_doc, render_doc_topics
+
+    if topic is None:
+        click.echo(render_doc_topics(), nl=False)
+        return
+    try:
+        click.echo(read_doc(topic), nl=False)
+    except KeyError:
+        raise UsageError(f"no reference page {topic!r}; the pages are: {', '.join(doc_topics())}") from None
 
 
 def main() -> None:

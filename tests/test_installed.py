@@ -134,7 +134,9 @@ def test_fresh_environment_imports_every_module_without_dev_packages(installed: 
     assert Path(package).is_relative_to(installed.site)
     assert Path(schemas) == installed.site / "vogue_pack" / "_data" / "schemas"
     assert Path(docs) == installed.site / "vogue_pack" / "_data" / "docs"
-    assert modules == len(list((PROJECT / "vogue_pack").rglob("*.py"))) - 1  # all but vogue_pack/__init__.py
+    with zipfile.ZipFile(installed.wheel) as archive:
+        sources = [n for n in archive.namelist() if n.endswith(".py") and not n.startswith("vogue_pack/_data/")]
+    assert modules == len(sources) - 1  # every module and subpackage, all but vogue_pack/__init__.py itself
     assert dev == []
 
 

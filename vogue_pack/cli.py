@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vogue_pack._version import __version__
-from vogue_pack.console import progress_enabled
+from vogue_pack.console import plural, progress_enabled
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES
 
@@ -252,8 +252,9 @@ def dedupe(dir_or_raw: Path, fmt: str, labels: Path | None, hash_name: str, hash
     options = _image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept)
     run = run_dedupe(dir_or_raw, options, labels)
     click.echo(render_dedupe(run, fmt), nl=False)
-    click.echo(f"{run.images.num_rows} images ({run.decoded} decoded, {run.cache_hits} from the cache, "
-               f"{run.jobs} jobs, {run.seconds_inspect:.2f} s); {len(run.result.pairs)} duplicate pairs", err=True)
+    click.echo(f"{plural(run.images.num_rows, 'image')} ({run.decoded} decoded, {run.cache_hits} from the cache, "
+               f"{plural(run.jobs, 'job')}, {run.seconds_inspect:.2f} s); "
+               f"{plural(len(run.result.pairs), 'duplicate pair')}", err=True)
     click.get_current_context().exit(EXIT_OK if run.ok else EXIT_FINDINGS)
 
 
@@ -294,8 +295,8 @@ def synth(out: Path, conversations: int, seed: int, layout: str, no_images: bool
     from vogue_pack.synth import write_tree
 
     info = write_tree(out, conversations=conversations, seed=seed, layout=layout, images=not no_images)
-    click.echo(f"wrote {info.conversations} conversations, {len(info.seekers) + len(info.assistants)} "
-               f"participants to {info.root}", err=True)
+    click.echo(f"wrote {plural(info.conversations, 'conversation')}, "
+               f"{plural(len(info.seekers) + len(info.assistants), 'participant')} to {info.root}", err=True)
 
 
 @cli.command()
@@ -322,7 +323,7 @@ def stats(source: Path, fmt: str) -> None:
 
 def _warn_invalid_source(errors: int) -> None:
     if errors:
-        click.echo(f"warning: the raw tree has {errors} validation errors (see `vogue-pack validate`); "
+        click.echo(f"warning: the raw tree has {plural(errors, 'validation error')} (see `vogue-pack validate`); "
                    "the numbers below describe what could be loaded", err=True)
 
 
@@ -443,7 +444,7 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
         click.echo(tasks_jsonl(release, tags), nl=False)
     else:
         count = write_tasks(release, out, tags)
-        click.echo(f"wrote {count} tasks to {out}", err=True)
+        click.echo(f"wrote {plural(count, 'task')} to {out}", err=True)
     if template_dir is not None:
         for path in write_templates(release, template_dir):
             click.echo(f"wrote template {path}", err=True)
@@ -521,9 +522,9 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
         return
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"built release {built.version}: {built.files} files, {built.bytes:,} bytes, "
-               f"{sum(built.rows.values()):,} rows in {len(built.rows)} tables "
-               f"({validation.report.warning_count} validation warnings recorded)", err=True)
+    click.echo(f"built release {built.version}: {plural(built.files, 'file')}, {plural(built.bytes, 'byte')}, "
+               f"{plural(sum(built.rows.values()), 'row')} in {plural(len(built.rows), 'table')} "
+               f"({plural(validation.report.warning_count, 'validation warning')} recorded)", err=True)
     click.echo(f"release digest: {built.release_digest}", err=True)
     click.echo(str(built.path))
 
@@ -585,8 +586,8 @@ def sign(release: Path, key: Path) -> None:
         click.echo(f"not signed: release {release} does not verify", err=True)
         click.get_current_context().exit(EXIT_FINDINGS)
         return
-    click.echo(f"signed {signed.files} files of release {result.version} with key {signed.key_id[:16]}… "
-               f"({signed.signatures} signature{'' if signed.signatures == 1 else 's'} in the envelope)", err=True)
+    click.echo(f"signed {plural(signed.files, 'file')} of release {result.version} with key {signed.key_id[:16]}… "
+               f"({plural(signed.signatures, 'signature')} in the envelope)", err=True)
     click.echo(f"release digest: {signed.release_digest}", err=True)
     click.echo(str(signed.path))
 
@@ -598,7 +599,9 @@ def sign(release: Path, key: Path) -> None:
               show_default=True, help="table: aligned text; csv: with a header; json: an array of objects.")
 @click.option("--max-rows", type=click.IntRange(1), default=1000, show_default=True,
               help="Rows shown by --format table (csv and json print all).")
-def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
+@click.option("--max-width", type=click.IntRange(0), default=40, show_default=True,
+              help="Characters per cell shown by --format table, longer ones end in … (0: no limit).")
+def query(release: Path, sql: str, fmt: str, max_rows: int, max_width: int) -> None:
     """Run one read-only SELECT over a release's vogue.duckdb (sandboxed: no writes, files, ATTACH,
     COPY, EXPORT, extensions or settings) and print the result.
 
@@ -613,10 +616,11 @@ def query(release: Path, sql: str, fmt: str, max_rows: int) -> None:
     Examples:
       vogue-pack query release/1.1 "SELECT count(*) FROM conversations"
       vogue-pack query release/1.1 "SELECT * FROM ratings_side_by_side" --format csv > ratings.csv
+      vogue-pack query release/1.1 "SELECT * FROM utterances_in_context" --max-width 0
     """
     from vogue_pack.release.query import query_release, render_result
 
-    click.echo(render_result(query_release(release, sql), fmt, max_rows=max_rows), nl=False)
+    click.echo(render_result(query_release(release, sql), fmt, max_rows=max_rows, max_width=max_width), nl=False)
 
 
 @cli.command()
@@ -643,7 +647,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
         click.echo(f"error: {exc}", err=True)
         click.get_current_context().exit(EXIT_FINDINGS)
         return
-    for note in result.notes if fmt == "json" else []:  # the text rendering shows them itself
+    for note in result.notes:  # on stderr too: the text rendering on stdout may go to a file
         click.echo(f"warning: {note}", err=True)
     click.echo(result.to_json() if fmt == "json" else result.render_text(), nl=fmt == "text")
 

@@ -103,3 +103,18 @@ def end_line(text: str, ok: bool, *, err: bool = False) -> None:
         return
     console = make_console(stderr=err)
     console.print(text, style="bold green" if ok else "bold red", markup=False)
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 error``, ``2 errors``, ``0 errors``, ``1,234 rows`` (irregular plurals: ``plural_form``)."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+def human_number(value: float, *, grouping: bool = False) -> str:
+    """A float for people: three decimals (``0.592``, ``3.000``); NaN and infinities as ``n/a``.
+
+    The terminal renderings (query tables, the demo, stats) use it; csv and json keep full precision.
+    """
+    if value != value or value in (float("inf"), float("-inf")):
+        return "n/a"
+    return f"{value:,.3f}" if grouping else f"{value:.3f}"

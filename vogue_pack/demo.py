@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def run_demo(out: Path, seed: int = 0, echo: Callable[[str], None] = print) -> i
     if raw.exists():
         raise UsageError(f"{raw} already exists; choose another folder or remove it")
     info = write_tree(raw, conversations=60, seed=seed)
-    echo(f"1/4 wrote a synthetic VOGUE tree ({info.conversations} conversations) to {raw}")
+    echo(f"1/4 wrote a synthetic VOGUE tree ({plural(info.conversations, 'conversation')}) to {raw}")
     result = validate(raw)
     echo(render_text(result.report))
     echo(f"2/4 validated: {summary_line(result.report)}")
@@ -52,7 +53,7 @@ def _build_and_query(result: Validation, releases: Path, echo: Callable[[str], N
 
     built = build_release(result, "1.0", releases)
     verified = verify_release(built.path)
-    echo(f"3/4 built release {built.version} at {built.path} ({built.files} files, verify: "
+    echo(f"3/4 built release {built.version} at {built.path} ({plural(built.files, 'file')}, verify: "
          f"{'OK' if verified.ok else 'FAILED'})")
     for title, sql in DEMO_QUERIES:
         echo(f"4/4 vogue-pack query {built.path} \"{sql}\"   # {title}")

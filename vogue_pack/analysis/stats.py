@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vogue_pack.console import human_number
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.model import empty_table
 
@@ -319,7 +320,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return human_number(value, grouping=True)
     return str(value)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from vogue_pack.console import plural
 from vogue_pack.raw.model import TABLES
 from vogue_pack.report.findings import Finding, finding
 
@@ -720,9 +721,10 @@ def _summary(run: DedupeRun, groups: list[dict[str, Any]]) -> dict[str, Any]:
 def _render_text(run: DedupeRun, groups: list[dict[str, Any]], max_clusters: int = 50) -> str:
     s = _summary(run, groups)
     lines = [
-        f"{s['images']} images under {run.root} ({'raw tree' if run.kind == 'raw' else 'folder'}); "
+        f"{plural(s['images'], 'image')} under {run.root} ({'raw tree' if run.kind == 'raw' else 'folder'}); "
         f"{s['images_failing_checks']} fail integrity checks",
-        f"{s['clusters']} clusters, {s['pairs']} pairs ({s['exact_pairs']} byte-identical, {s['near_pairs']} near, "
+        f"{plural(s['clusters'], 'cluster')}, {plural(s['pairs'], 'pair')} ({s['exact_pairs']} byte-identical, "
+        f"{s['near_pairs']} near, "
         f"{s['mirrored_pairs']} of them mirrored) at {run.options.algorithm} threshold {run.options.threshold}",
     ]
     if s["unconfirmed_pairs_dropped"]:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from vogue_pack.console import plural
 from vogue_pack.raw.model import TABLES
 from vogue_pack.report.findings import Finding, finding
 
@@ -200,6 +201,8 @@ def inspect_images(
     used = [1]
     for res in _run(tasks, jobs, options.progress, used):
         results[res.index] = res
+    if options.jobs is not None and options.jobs > 1 and used[0] == 1:
+        sys.stderr.write(_jobs_unused_note(options.jobs, len(tasks)))
 
     columns: dict[str, list[Any]] = {c: [] for c in TABLES["images"].column_names}
     found: list[Finding] = []
@@ -342,6 +345,17 @@ def _cache_dir(options: ImageOptions) -> Path | None:
     if not options.use_cache:
         return None
     return Path(options.cache_dir) if options.cache_dir is not None else default_cache_dir()
+
+
+def _jobs_unused_note(jobs: int, n_tasks: int) -> str:
+    """Why ``--jobs N`` started no worker: the images were checked in this process (see _run)."""
+    if n_tasks < POOL_MIN_IMAGES + 2:
+        why = f"{plural(n_tasks, 'image')} cannot keep {jobs} workers busy"
+    else:
+        cost = POOL_START_S.get(_start_method(), max(POOL_START_S.values()))
+        why = (f"checking {plural(n_tasks, 'image')} in this process was quicker than starting worker "
+               f"processes (about {cost:g} s)")
+    return f"note: --jobs {jobs} not used: {why}; the images were checked in one process\n"
 
 
 def _effective_jobs(jobs: int | None, n_tasks: int) -> int:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from vogue_pack.console import plural
 from vogue_pack.release.croissant import CITATION, PAPER_URL
 from vogue_pack.release.format import CHECKSUMS, CROISSANT, DATABASE, FINDINGS, MANIFEST, REPORT, TABLES_DIR
 from vogue_pack.report.findings import Finding
@@ -95,7 +96,7 @@ def _quirks(report: Mapping[str, Any]) -> list[str]:
     for item in warnings:
         by_code.setdefault(item.code, []).append(item)
     lines = [
-        f"Validation reported {len(warnings)} warnings (no errors). They are known quirks of the raw files, "
+        f"Validation reported {plural(len(warnings), 'warning')} (no errors). They are known quirks of the raw files, "
         f"kept as they are; every one is a row of `{FINDINGS}` (also the `findings` table and the "
         "`known_quirks` view of the database):", "",
         "| code | count | what it means | examples |", "|---|---|---|---|",
@@ -249,7 +250,8 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         f"- release date: {manifest['source_date']['iso']} (from {manifest['source_date']['from']})",
         f"- built with vogue-pack {manifest['tool']['version']}, pyarrow {manifest['libraries']['pyarrow']}, "
         f"duckdb {manifest['libraries']['duckdb']}",
-        f"- validation: {manifest['validation']['errors']} errors, {manifest['validation']['warnings']} warnings",
+        f"- validation: {plural(manifest['validation']['errors'], 'error')}, "
+        f"{plural(manifest['validation']['warnings'], 'warning')}",
         "",
         "## Licence",
         "",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import (
     DATABASE,
@@ -194,7 +195,7 @@ def diff_releases(old: Path, new: Path) -> DiffResult:
     for label, path in (("OLD", old), ("NEW", new)):
         result = verify_release(path)
         if not result.ok:
-            raise UnverifiedRelease(f"{label} {path} does not verify ({len(result.problems)} problems); diff "
+            raise UnverifiedRelease(f"{label} {path} does not verify ({plural(len(result.problems), 'problem')}); diff "
                                     "compares only intact releases", result)
         checked[label] = result
     old_manifest, new_manifest = read_manifest(old), read_manifest(new)
@@ -205,11 +206,8 @@ def diff_releases(old: Path, new: Path) -> DiffResult:
         con.close()
     files_added, files_removed, files_changed = _diff_files(checked["OLD"], checked["NEW"])
     old_version, new_version = old_manifest["dataset"]["version"], new_manifest["dataset"]["version"]
-    notes = []
-    parsed_old, parsed_new = parse_version(old_version), parse_version(new_version)
-    if parsed_old is not None and parsed_new is not None and parsed_new < parsed_old:
-        notes.append(f"the arguments look reversed: NEW ({new_version}) is an older version than OLD "
-                     f"({old_version}); the command is `vogue-pack diff OLD NEW`")
+    reversed_hint = _reversed_hint(old_manifest, new_manifest)
+    notes = [reversed_hint] if reversed_hint else []
     return DiffResult(
         old=old_version,
         new=new_version,
@@ -220,6 +218,24 @@ def diff_releases(old: Path, new: Path) -> DiffResult:
         findings=_diff_findings(old, new),
         notes=notes,
     )
+
+
+def _reversed_hint(old_manifest: dict[str, Any], new_manifest: dict[str, Any]) -> str | None:
+    """A note when NEW looks older than OLD: an older version, or (same version) an older source date."""
+    old_version, new_version = old_manifest["dataset"]["version"], new_manifest["dataset"]["version"]
+    parsed_old, parsed_new = parse_version(old_version), parse_version(new_version)
+    usage = "the command is `vogue-pack diff OLD NEW`"
+    if parsed_old is not None and parsed_new is not None and parsed_new != parsed_old:
+        if parsed_new < parsed_old:
+            return (f"the arguments look reversed: NEW ({new_version}) is an older version than OLD "
+                    f"({old_version}); {usage}")
+        return None
+    old_date, new_date = (m.get("source_date") or {} for m in (old_manifest, new_manifest))
+    old_epoch, new_epoch = old_date.get("epoch"), new_date.get("epoch")
+    if isinstance(old_epoch, int) and isinstance(new_epoch, int) and new_epoch < old_epoch:
+        return (f"the arguments look reversed: NEW's data is older ({new_date.get('iso', new_epoch)}) than OLD's "
+                f"({old_date.get('iso', old_epoch)}); {usage}")
+    return None
 
 
 def _diff_tables(con: duckdb.DuckDBPyConnection, old: Path, new: Path, old_manifest: dict[str, Any],

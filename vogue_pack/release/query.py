@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from vogue_pack.console import human_number, plural
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import DATABASE, connect_database
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     import duckdb
 
 QUERY_FORMATS = ("table", "csv", "json")
-_CELL_WIDTH = 40
+CELL_WIDTH = 40  # characters per cell of --format table (query --max-width)
 
 
 # What `query` runs: one statement that reads. DESCRIBE, SHOW, SUMMARIZE, FROM-first queries, VALUES and
@@ -112,10 +113,12 @@ def _cell(value: Any) -> str:
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
-def render_result(table: pa.Table, fmt: str, max_rows: int | None = None) -> str:
+def render_result(table: pa.Table, fmt: str, max_rows: int | None = None, max_width: int = CELL_WIDTH) -> str:
     """Render a query result as ``table`` (aligned text), ``csv`` or ``json`` (an array of objects).
 
-    ``max_rows`` limits the ``table`` format only (a line says how many rows were left out).
+    ``max_rows`` and ``max_width`` (characters per cell, longer ones end in ``…``; 0: no limit) shape the
+    ``table`` format only (a line says how many rows were left out); its floats show three decimals, csv
+    and json keep every digit.
     """
     if fmt not in QUERY_FORMATS:
         raise UsageError(f"unknown format {fmt!r}: choose one of {', '.join(QUERY_FORMATS)}")
@@ -131,18 +134,24 @@ def render_result(table: pa.Table, fmt: str, max_rows: int | None = None) -> str
         writer.writerows([_cell(row[n]) for n in names] for row in rows)
         return out.getvalue()
     shown = rows if max_rows is None else rows[:max_rows]
-    cells = [[_clip(_cell(row[n])) for n in names] for row in shown]
+    cells = [[_clip(_table_cell(row[n]), max_width) for n in names] for row in shown]
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)),
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    footer = f"({len(rows)} row{'' if len(rows) == 1 else 's'})"
+    footer = f"({plural(len(rows), 'row')})"
     if len(shown) < len(rows):
-        footer = f"({len(rows)} rows, {len(rows) - len(shown)} not shown; use --max-rows or --format csv)"
+        footer = f"({plural(len(rows), 'row')}, {len(rows) - len(shown):,} not shown; use --max-rows or --format csv)"
     lines.append(footer)
     return "\n".join(lines) + "\n"
 
 
-def _clip(text: str) -> str:
+def _table_cell(value: Any) -> str:
+    if isinstance(value, float) and not isinstance(value, bool):
+        return human_number(value)
+    return _cell(value)
+
+
+def _clip(text: str, width: int) -> str:
     text = text.replace("\n", " ")
-    return text if len(text) <= _CELL_WIDTH else text[:_CELL_WIDTH - 1] + "…"
+    return text if width <= 0 or len(text) <= width else text[:width - 1] + "…"

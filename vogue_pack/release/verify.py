@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import (
     CHECKSUMS,
@@ -109,9 +110,8 @@ class VerifyResult:
         anchored = [what for what, done in (("published digest", self.digest_checked),
                                             ("signature", self.signature_checked)) if done]
         state = "OK" if self.ok else "FAILED"
-        lines.append(f"{state}: release {self.version or '?'} at {self.path}: {self.checked_files} files and "
-                     f"{self.checked_tables} database tables checked, {len(self.problems)} "
-                     f"problem{'' if len(self.problems) == 1 else 's'}"
+        lines.append(f"{state}: release {self.version or '?'} at {self.path}: {plural(self.checked_files, 'file')} and "
+                     f"{plural(self.checked_tables, 'database table')} checked, {plural(len(self.problems), 'problem')}"
                      + (f"; checked against the {' and the '.join(anchored)}" if anchored and self.ok else "")
                      + (f"; release digest {self.release_digest}" if self.release_digest else ""))
         return "\n".join(lines)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from vogue_pack._version import __version__
+from vogue_pack.console import plural
 from vogue_pack.report.findings import CodeInfo, Finding, Severity, registered_codes
 from vogue_pack.report.html_assets import CSS, JS
 from vogue_pack.report.report import REPORT_FORMAT_VERSION, Report, summary_line
@@ -55,7 +56,7 @@ def _int(n: int) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+    return plural(n, word)
 
 
 def csp_hash(text: str) -> str:

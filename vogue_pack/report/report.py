@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vogue_pack._version import __version__
+from vogue_pack.console import plural
 from vogue_pack.report.findings import Finding, Severity, map_strings
 
 REPORT_FORMAT_VERSION = "1"
@@ -69,7 +70,8 @@ class Report:
         """The sentence that says the limit cut the report, or None when nothing was dropped."""
         if not self.dropped:
             return None
-        return (f"report truncated: {self.dropped_errors} errors and {self.dropped_warnings} warnings were not "
+        return (f"report truncated: {plural(self.dropped_errors, 'error')} and "
+                f"{plural(self.dropped_warnings, 'warning')} were not "
                 f"collected (limit --max-findings {self.max_findings}; errors are kept ahead of warnings). "
                 "Fix the first ones or raise the limit.")
 
@@ -156,10 +158,10 @@ class Report:
 def summary_line(report: Report, report_path: str | None = None) -> str:
     """The end line, e.g. ``valid: 0 errors, 12 warnings — report: out.json``."""
     state = "valid" if report.ok else "INVALID"
-    line = f"{state}: {report.error_count} errors, {report.warning_count} warnings"
+    line = f"{state}: {plural(report.error_count, 'error')}, {plural(report.warning_count, 'warning')}"
     if report.dropped:
-        line += (f" (report truncated: {report.dropped} findings not collected: {report.dropped_errors} errors, "
-                 f"{report.dropped_warnings} warnings)")
+        line += (f" (report truncated: {plural(report.dropped, 'finding')} not collected: "
+                 f"{plural(report.dropped_errors, 'error')}, {plural(report.dropped_warnings, 'warning')})")
     if report_path:
         line += f" — report: {report_path}"
     return line
@@ -189,7 +191,7 @@ def render_text(report: Report, max_per_group: int = 5, max_groups: int = 40) ->
                 lines.append(f"  … and {len(by_file) - shown} more files with errors (see the JSON report)")
                 break
             items = by_file[file_name]
-            lines.append(f"  {file_name}  ({len(items)} errors)")
+            lines.append(f"  {file_name}  ({plural(len(items), 'error')})")
             by_code: dict[str, list[Finding]] = {}
             for item in items:
                 by_code.setdefault(item.code, []).append(item)

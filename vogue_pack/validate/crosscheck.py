@@ -32,6 +32,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.model import TABLES, empty_table
 from vogue_pack.report.findings import CodeInfo, Finding, Severity, finding, register_codes
@@ -332,4 +333,4 @@ def render_catalogue(specs: list[CheckSpec], fmt: str = "text") -> str:
         } for s in specs], indent=2) + "\n"
     width = max((len(s.code) for s in specs), default=4)
     lines = [f"{s.code:<{width}}  {s.severity.value:<7}  {s.title}" for s in specs]
-    return "\n".join(lines) + f"\n{len(specs)} checks (vogue-pack checks --format json for descriptions)\n"
+    return "\n".join(lines) + f"\n{plural(len(specs), 'check')} (vogue-pack checks --format json for descriptions)\n"

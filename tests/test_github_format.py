@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from gallery.faults import GALLERY
 
 from vogue_pack.cli import cli
+from vogue_pack.console import plural
 from vogue_pack.report.findings import Finding, Severity
 from vogue_pack.report.github import annotation_path, escape_data, escape_property, render_annotation
 from vogue_pack.synth import SynthInfo
@@ -88,7 +89,7 @@ def test_every_finding_becomes_one_annotation(broken_checkout: Path) -> None:
     parsed = _parse(result.stdout)
     *annotations, summary = parsed
     assert summary["command"] == "notice"
-    assert summary["message"].startswith(f"INVALID: {report['summary']['errors']} errors")
+    assert summary["message"].startswith(f"INVALID: {plural(report['summary']['errors'], 'error')}, ")
     assert len(annotations) == len(report["findings"])
     kinds = set()
     for entry, finding in zip(annotations, report["findings"], strict=True):

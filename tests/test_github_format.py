@@ -16,7 +16,14 @@ from gallery.faults import GALLERY
 from vogue_pack.cli import cli
 from vogue_pack.console import plural
 from vogue_pack.report.findings import Finding, Severity
-from vogue_pack.report.github import annotation_path, escape_data, escape_property, render_annotation
+from vogue_pack.report.github import (
+    annotation_path,
+    escape_data,
+    escape_property,
+    finding_line,
+    pointer_lines,
+    render_annotation,
+)
 from vogue_pack.synth import SynthInfo
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -56,6 +63,16 @@ def test_escaping_follows_the_runner() -> None:
     parsed = _parse(render_annotation(finding, "raw/data"))
     assert parsed == [{"command": "error", "message": "50%, then\nnew line: bad", "file": "raw/data/dir,x/a:b.csv",
                        "line": "3", "title": "schema.value"}]
+
+
+def test_pointer_lines() -> None:
+    text = '{\n  "a": [1,\n    {"b/c": "x"}],\n  "d~": {},\n  "e": "f"\n}\n'
+    lines = pointer_lines(text)
+    assert lines == {"": 1, "/a": 2, "/a/0": 2, "/a/1": 3, "/a/1/b~1c": 3, "/d~0": 4, "/e": 5}
+    assert pointer_lines('{"a": ') == {} and pointer_lines("[" * 500 + "]" * 500) == {}
+    finding = Finding("schema.required", Severity.ERROR, "missing", file="t.json", pointer="/a/1/missing")
+    assert finding_line(finding, lambda file: lines) == 3  # the deepest part of the pointer that exists
+    assert finding_line(finding) is None
 
 
 def test_paths_are_relative_to_the_current_folder(tmp_path: Path) -> None:
@@ -99,13 +116,20 @@ def test_every_finding_becomes_one_annotation(broken_checkout: Path) -> None:
         assert (broken_checkout / entry["file"]).exists(), entry["file"]  # a path from the checkout
         if finding.get("row") is not None:
             assert entry["line"] == str(finding["row"])
+        elif finding.get("pointer") and finding["file"].endswith(".json"):
+            assert "line" in entry, finding
+            last = finding["pointer"].rpartition("/")[2]
+            text_line = (broken_checkout / entry["file"]).read_text(encoding="utf-8").splitlines()[
+                int(entry["line"]) - 1]
+            if last and not last.isdigit():  # the line holds the key the pointer ends with
+                assert f'"{last}"' in text_line, (finding, text_line)
         else:
             assert "line" not in entry
         assert finding["message"] in entry["message"]
         kinds.add((finding["code"], "line" in entry))
     assert ("schema.value", True) in kinds  # the CSV row's line
     assert ("json.parse", True) in kinds  # the line of the JSON syntax error
-    assert ("transcript.turn-sequence", False) in kinds  # a JSON Pointer: no line
+    assert ("transcript.turn-sequence", True) in kinds  # the line of the JSON Pointer's value
     assert {e["command"] for e in annotations} == {"error", "warning"}
 
 

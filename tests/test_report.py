@@ -52,7 +52,7 @@ def test_more_errors_than_the_limit_drops_only_errors_and_counts_them() -> None:
     report.finalise()
     assert [f.severity for f in report.findings] == [Severity.ERROR] * 4
     assert report.dropped_errors == 2 and report.dropped_warnings == 1
-    assert "2 errors and 1 warnings" in (report.notice or "")
+    assert "2 errors and 1 warning were not collected" in (report.notice or "")
 
 
 def test_limit_holds_when_findings_arrive_in_many_batches() -> None:

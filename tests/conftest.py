@@ -9,11 +9,22 @@ holding the five VOGUE folders) and ``info.root.parent`` the repository-layout r
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from release_support import EPOCH
 
 from vogue_pack.synth import SynthInfo, write_tree
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_release_date() -> Iterator[None]:
+    """Every build of the session is dated by SOURCE_DATE_EPOCH = release_support.EPOCH, never by git or
+    the machine; a test of the date sources removes or changes it with its own monkeypatch."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+        yield
 
 
 def copy_raw_tree(info: SynthInfo, destination: Path) -> Path:

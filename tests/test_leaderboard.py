@@ -171,12 +171,14 @@ def test_same_seed_same_numbers_and_intervals_contain_the_value() -> None:
 @pytest.fixture(scope="module")
 def release60(clean_tree: SynthInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real release of the clean 60-conversation synthetic tree (and its raw tree beside it)."""
+    from release_support import EPOCH
+
     from vogue_pack.release.build import build_release
     from vogue_pack.validate.pipeline import validate
 
     base = tmp_path_factory.mktemp("leaderboard-release")
     raw = copy_raw_tree(clean_tree, base / "raw")
-    return build_release(validate(raw), "1.0", base / "release").path
+    return build_release(validate(raw), "1.0", base / "release", source_date_epoch=EPOCH).path
 
 
 def test_a_predictor_against_itself_shows_no_difference(release60: Path) -> None:

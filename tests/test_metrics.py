@@ -525,13 +525,15 @@ def test_sql_views_equal_python(cells: list[Cell]) -> None:
 @pytest.fixture(scope="module")
 def synthetic_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real release (vogue-pack's builder) of a 12-conversation synthetic tree."""
+    from release_support import EPOCH
+
     from vogue_pack.release.build import build_release
     from vogue_pack.synth import write_tree
     from vogue_pack.validate.pipeline import validate
 
     base = tmp_path_factory.mktemp("metrics-release")
     info = write_tree(base / "raw", conversations=12, seed=11)
-    return build_release(validate(info.root), "1.0", base / "release").path
+    return build_release(validate(info.root), "1.0", base / "release", source_date_epoch=EPOCH).path
 
 
 def test_release_database_views_equal_python(synthetic_release: Path) -> None:

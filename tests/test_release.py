@@ -207,7 +207,7 @@ def test_card_has_every_promised_section(release: Path) -> None:
     card = (release / "README.md").read_text(encoding="utf-8")
     for needle in ("## What it is", "## Statistics", "## Tables", "## Known quirks", "## Loading",
                    "## Verifying", "## Licence", "## Citation", "2510.21151", "Research use only",
-                   "load_dataset", "pd.read_parquet", "duckdb", "random identifier", "sha256sum -c"):
+                   "load_dataset", "pd.read_parquet", "duckdb", "random database identifier", "sha256sum -c"):
         assert needle in card, needle
     manifest = _manifest(release)
     conversations = manifest["tables"]["conversations"]["rows"]
@@ -276,15 +276,13 @@ def test_croissant_is_valid_and_its_records_load(release: Path) -> None:
 # ------------------------------------------------------------------------------- reproducibility
 
 
-def test_rebuild_is_byte_identical_except_the_database(validation: Validation, release: Path,
-                                                       tmp_path: Path) -> None:
+def test_rebuild_is_byte_identical(validation: Validation, release: Path, tmp_path: Path) -> None:
+    """Every file, vogue.duckdb and SHA256SUMS included (copies of the raw tree: test_reproducible.py)."""
     again = build(validation, tmp_path).path
-    assert differing_files(release, again) == ["SHA256SUMS", DATABASE]
-    # SHA256SUMS differs only in the database's line; the contents of the database are identical.
-    lines_a = (release / "SHA256SUMS").read_text().splitlines()
-    lines_b = (again / "SHA256SUMS").read_text().splitlines()
-    assert [a for a, b in zip(lines_a, lines_b, strict=True) if a != b] == \
-        [line for line in lines_a if line.endswith(f"  {DATABASE}")]
+    assert release_files(again) == release_files(release)
+    assert differing_files(release, again) == []
+    assert (again / DATABASE).read_bytes() == (release / DATABASE).read_bytes()
+    assert _manifest(again)["duckdb"]["reproducible_bytes"] is True
     assert verify_release(again).ok
 
 
@@ -312,33 +310,32 @@ def test_rebuilds_are_identical_whatever_the_row_order(large: bool, seed: int, c
                                                         validation: Validation, release: Path,
                                                         small_release: tuple[Validation, Path],
                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Property: for either synthetic tree, tables in any row order and chunking build the same release
-    (byte for byte apart from vogue.duckdb, whose table contents are identical)."""
+    """Property: for either synthetic tree, tables in any row order and chunking build the same release,
+    byte for byte (vogue.duckdb included)."""
     base, reference = (validation, release) if large else small_release
     rng = random.Random(seed)
     tables = {name: _shuffled(table, rng, chunks) for name, table in base.tables.items()}
     shuffled = FakeValidation(root=base.root, tables=tables, report=base.report)
     rebuilt = build(shuffled, tmp_path_factory.mktemp("shuffled")).path
-    assert differing_files(reference, rebuilt) == ["SHA256SUMS", DATABASE]
+    assert differing_files(reference, rebuilt) == []
     assert _manifest(reference)["duckdb"]["tables"] == _manifest(rebuilt)["duckdb"]["tables"]
     assert verify_release(rebuilt).ok
 
 
-def test_source_date_comes_from_the_environment_or_the_raw_tree(validation: Validation, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_date_comes_from_the_environment_never_from_file_times(validation: Validation, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other date sources (--date, git, malformed values): test_reproducible.py."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     from_env = build_release(validation, "1.0", tmp_path / "env").path
     assert _manifest(from_env)["source_date"] == {"epoch": 86400, "iso": "1970-01-02T00:00:00Z",
                                                   "from": "SOURCE_DATE_EPOCH"}
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    from_tree = build_release(validation, "1.0", tmp_path / "tree").path
-    newest = max(int((validation.root / p).stat().st_mtime)
-                 for p in validation.tables["files"].column("path").to_pylist())
-    assert _manifest(from_tree)["source_date"]["epoch"] == newest
+    with pytest.raises(UsageError, match="no release date"):  # the raw tree's file times are no date
+        build_release(validation, "1.0", tmp_path / "none")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
         build_release(validation, "1.0", tmp_path / "bad")
-    assert not (tmp_path / "bad" / "1.0").exists()
+    assert not (tmp_path / "bad" / "1.0").exists() and not (tmp_path / "none" / "1.0").exists()
 
 
 # ------------------------------------------------------------------------------------ immutability

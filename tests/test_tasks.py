@@ -37,12 +37,14 @@ CANARY_ITEM = 29999
 @pytest.fixture(scope="module")
 def release(clean_tree: SynthInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real release (with its images) of the clean 60-conversation synthetic tree."""
+    from release_support import EPOCH
+
     from vogue_pack.release.build import build_release
     from vogue_pack.validate.pipeline import validate
 
     base = tmp_path_factory.mktemp("tasks-release")
     raw = copy_raw_tree(clean_tree, base / "raw")
-    return build_release(validate(raw), "1.0", base / "release").path
+    return build_release(validate(raw), "1.0", base / "release", source_date_epoch=EPOCH).path
 
 
 def _rewrite(release: Path, name: str, change: Any) -> None:

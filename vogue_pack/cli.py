@@ -468,9 +468,11 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
 @click.option("--allow-config-overrides", is_flag=True,
               help="Build even when a vogue-pack.toml in the raw tree switches off or downgrades error-level "
                    "checks (the card and manifest list them).")
+@click.option("--date", "release_date", metavar="YYYY-MM-DD", default=None,
+              help="Release date (midnight UTC). Default: SOURCE_DATE_EPOCH, else the raw tree's last git commit.")
 @image_options
 def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values: int, max_file_mb: int,
-          no_expectations: bool, allow_config_overrides: bool, hash_name: str,
+          no_expectations: bool, allow_config_overrides: bool, release_date: str | None, hash_name: str,
           hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
@@ -478,8 +480,9 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
 
     Refuses to build when validation finds errors (they are printed), including failed release
     expectations (Great Expectations suites in checks/expectations/). The release holds report.json and
-    report.html. Releases are immutable: an existing version is refused. Set SOURCE_DATE_EPOCH to fix
-    the release date (default: the newest file time of the raw tree).
+    report.html. Releases are immutable: an existing version is refused. The release date is --date, else
+    SOURCE_DATE_EPOCH, else the time of the raw tree's last git commit (a tree with uncommitted changes
+    needs one of the others); never a clock or a file time, so copies of one tree build the same bytes.
 
     \b
     Prints the configuration used and the release digest (sha256 of SHA256SUMS): publish that line, and
@@ -492,6 +495,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
     Examples:
       vogue-pack build raw/ --version 1.0
       SOURCE_DATE_EPOCH=1760000000 vogue-pack build raw/ --version 1.1 --out release/
+      vogue-pack build raw/ --version 1.2 --date 2025-10-01
     """
     from vogue_pack.release.build import validate_and_build
     from vogue_pack.report.report import render_text, summary_line
@@ -507,7 +511,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
     from vogue_pack.validate.config import describe_provenance
 
     try:
-        validation, built = validate_and_build(raw, version, out_dir, options,
+        validation, built = validate_and_build(raw, version, out_dir, options, date=release_date,
                                                allow_config_overrides=allow_config_overrides)
     except ConfigOverridesRefused as exc:
         click.echo(f"error: {exc}", err=True)

@@ -34,6 +34,10 @@ def run_demo(out: Path, seed: int = 0, echo: Callable[[str], None] = print) -> i
     return _build_and_query(result, out / "release", echo)
 
 
+# The demo's release date: a synthetic tree has no history to date it, so the demo gives a fixed one
+# (2025-10-01T00:00:00Z, recorded in the manifest as source_date.from = "argument").
+DEMO_EPOCH = 1_759_276_800
+
 # The demo's queries: what a user asks first of a release (views: vogue_pack/release/sql/, vogue_pack/analysis/sql/).
 DEMO_QUERIES = (
     ("conversations, turns and utterances per role",
@@ -51,7 +55,7 @@ def _build_and_query(result: Validation, releases: Path, echo: Callable[[str], N
     from vogue_pack.release.query import query_release, render_result
     from vogue_pack.release.verify import verify_release
 
-    built = build_release(result, "1.0", releases)
+    built = build_release(result, "1.0", releases, source_date_epoch=DEMO_EPOCH)
     verified = verify_release(built.path)
     echo(f"3/4 built release {built.version} at {built.path} ({plural(built.files, 'file')}, verify: "
          f"{'OK' if verified.ok else 'FAILED'})")

@@ -3,8 +3,9 @@
 The layout and every guarantee are described in docs/release-format.md. In short:
 
 - The validated tables are the released tables (nothing is re-parsed); images are copied byte for byte.
-- Reproducible: the same raw tree and version give byte-identical files, except ``vogue.duckdb`` whose
-  bytes DuckDB randomises; for it the manifest records order-independent content digests.
+- Reproducible: the same raw tree, version and date give byte-identical files, ``vogue.duckdb`` included
+  (its random identifier is replaced by a content-derived one); the manifest also records order-independent
+  content digests of its tables. The date never comes from a clock or a file time (release/dates.py).
 - Immutable and atomic: the release is written into a hidden temporary folder beside the target and
   renamed into place at the end; an existing version is refused.
 """
@@ -19,7 +20,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,6 +30,7 @@ from vogue_pack.errors import OutputError, UsageError
 from vogue_pack.fsutil import current_umask
 from vogue_pack.raw.model import FORMAT_VERSION, TABLES
 from vogue_pack.release.database import build_database
+from vogue_pack.release.dates import SourceDate, resolve_source_date
 from vogue_pack.release.format import (
     CARD,
     CHECKSUMS,
@@ -94,12 +95,11 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class RawDigest:
-    """The digest of the raw tree the release was built from, and the newest file time in it."""
+    """The digest of the raw tree the release was built from."""
 
     digest: str
     files: int
     bytes: int
-    newest_mtime: int
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -116,34 +116,14 @@ def raw_tree_digest(root: Path, paths: Iterable[str]) -> RawDigest:
     """SHA-256 over the sorted lines ``<sha256>  <path>`` of every raw file (what ``sha256sum`` prints)."""
     rels = sorted(set(paths))
 
-    def one(rel: str) -> tuple[str, int, int]:
+    def one(rel: str) -> tuple[str, int]:
         path = _inside(root, rel)
-        stat = path.stat()
-        return sha256_file(path), stat.st_size, int(stat.st_mtime)
+        return sha256_file(path), path.stat().st_size
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(one, rels))
-    lines = "".join(f"{sha}  {rel}\n" for rel, (sha, _n, _m) in zip(rels, results, strict=True))
-    return RawDigest(
-        digest=sha256_bytes(lines.encode("utf-8")),
-        files=len(rels),
-        bytes=sum(n for _s, n, _m in results),
-        newest_mtime=max((m for _s, _n, m in results), default=0),
-    )
-
-
-def source_date_epoch(explicit: int | None, raw: RawDigest) -> tuple[int, str]:
-    """The release date (seconds since the epoch) and where it came from: the argument, else the
-    SOURCE_DATE_EPOCH environment variable, else the newest modification time in the raw tree."""
-    if explicit is not None:
-        return int(explicit), "SOURCE_DATE_EPOCH"
-    env = os.environ.get("SOURCE_DATE_EPOCH")
-    if env is not None and env.strip():
-        try:
-            return int(env.strip()), "SOURCE_DATE_EPOCH"
-        except ValueError:
-            raise UsageError(f"SOURCE_DATE_EPOCH={env!r} is not an integer number of seconds") from None
-    return raw.newest_mtime, "raw-tree-mtime"
+    lines = "".join(f"{sha}  {rel}\n" for rel, (sha, _n) in zip(rels, results, strict=True))
+    return RawDigest(digest=sha256_bytes(lines.encode("utf-8")), files=len(rels), bytes=sum(n for _s, n in results))
 
 
 def release_report(report: Report, root: Path) -> Report:
@@ -261,7 +241,7 @@ def check_config_overrides(configuration: Mapping[str, Any], allow: bool) -> Non
 
 
 def build_release(validation: Validated, version: str, out_dir: Path, *,
-                  source_date_epoch: int | None = None,
+                  source_date_epoch: int | None = None, date: str | None = None,
                   progress: Callable[[str, int, int | None], None] | None = None,
                   allow_config_overrides: bool = False) -> BuildResult:
     """Write ``out_dir/<version>/`` from a validation without error findings.
@@ -285,6 +265,8 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     if missing:
         reasons = "; ".join(f"{name}: {why}" for name, why in sorted(missing.items()))
         raise UsageError(f"a release needs every table of the data model; missing: {reasons}")
+    source_date = resolve_source_date(validation.root, source_date_epoch=source_date_epoch, date_text=date,
+                                      raw_files=validation.tables["files"].column("path").to_pylist())
     out_dir = Path(out_dir)
     target = out_dir / version
     existing = _existing_versions(out_dir)
@@ -301,7 +283,7 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     try:
         tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a release follows the umask
         try:
-            manifest, files = _write_release(validation, version, tmp, source_date_epoch, progress)
+            manifest, files = _write_release(validation, version, tmp, source_date, progress)
         except (OSError, duckdb.IOException, duckdb.FatalException) as exc:
             # disk full, quota, the output turned read-only: the tool cannot run (DuckDB reports a failed
             # write as its own IO or fatal error, never as OSError)
@@ -345,7 +327,7 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     )
 
 
-def _write_release(validation: Validated, version: str, tmp: Path, explicit_epoch: int | None,
+def _write_release(validation: Validated, version: str, tmp: Path, source_date: SourceDate,
                    progress: Callable[[str, int, int | None], None] | None = None,
                    ) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
     """Write every file of the release into ``tmp``; returns the manifest and every file's size and sha256."""
@@ -355,12 +337,12 @@ def _write_release(validation: Validated, version: str, tmp: Path, explicit_epoc
     with ThreadPoolExecutor(max_workers=1) as background:
         # Hashing the raw tree is mostly I/O: it runs while the tables and the database are written.
         raw_future = background.submit(raw_tree_digest, root, files_table.column("path").to_pylist())
-        manifest = _write_contents(validation, version, writer, raw_future, explicit_epoch)
+        manifest = _write_contents(validation, version, writer, raw_future, source_date)
     return manifest, writer.files
 
 
 def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
-                    raw_future: Future[RawDigest], explicit_epoch: int | None) -> dict[str, Any]:
+                    raw_future: Future[RawDigest], source_date: SourceDate) -> dict[str, Any]:
     """Write the files of the release in order (the raw-tree digest arrives from ``raw_future``)."""
     import duckdb
     import pyarrow
@@ -393,8 +375,6 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
                                         database["tables"][name])
                      for name, spec in TABLES.items()}
     raw = raw_future.result()
-    epoch, date_source = source_date_epoch(explicit_epoch, raw)
-    release_date = datetime.fromtimestamp(epoch, tz=UTC)
     manifest: dict[str, Any] = {
         "format": "vogue-pack-release",
         "format_version": RELEASE_FORMAT_VERSION,
@@ -403,8 +383,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         "tool": {"name": "vogue-pack", "version": __version__},
         "libraries": {"pyarrow": pyarrow.__version__, "duckdb": duckdb.__version__,
                       "python": ".".join(str(v) for v in sys.version_info[:3])},
-        "source_date": {"epoch": epoch, "iso": release_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "from": date_source},
+        "source_date": source_date.manifest_entry(),
         "raw_tree": {"digest": f"sha256:{raw.digest}", "files": raw.files, "bytes": raw.bytes,
                      "method": "sha256 of the sorted lines '<sha256>  <path>' of every raw file"},
         "validation": {
@@ -419,7 +398,8 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         "images": {"folder": IMAGES_DIR, "count": len(image_paths)},
         "duckdb": {
             "path": DATABASE,
-            "reproducible_bytes": False,
+            "reproducible_bytes": database["reproducible_bytes"],
+            "file_identifier": database["file_identifier"],
             "content_digest_method": CONTENT_DIGEST_METHOD,
             "tables": database["tables"],
             "views": database["views"],
@@ -440,8 +420,8 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     croissant = croissant_metadata(manifest, tables, findings, writer.files, image_paths)
     writer.write(CROISSANT, canonical_json(croissant).encode("utf-8"))
 
-    # vogue.duckdb's bytes differ per build, so its sha256 is only in SHA256SUMS: the manifest (and the
-    # Croissant file) stay byte-identical across rebuilds and identify it by its content digests.
+    # vogue.duckdb's sha256 is only in SHA256SUMS (the manifest identifies it by its content digests):
+    # should DuckDB write a header vogue-pack cannot stabilise, only SHA256SUMS differs between rebuilds.
     manifest["files"] = [{"path": rel, "bytes": size, "sha256": digest}
                          for rel, (size, digest) in sorted(writer.files.items()) if rel != DATABASE]
     writer.write(MANIFEST, canonical_json(manifest).encode("utf-8"))
@@ -513,8 +493,8 @@ def check_output_outside(raw: Path, out_dir: Path) -> None:
 
 
 def validate_and_build(raw: Path, version: str, out_dir: Path, options: ValidateOptions | None = None, *,
-                       source_date_epoch: int | None = None, allow_config_overrides: bool = False,
-                       ) -> tuple[Validation, BuildResult | None]:
+                       source_date_epoch: int | None = None, date: str | None = None,
+                       allow_config_overrides: bool = False) -> tuple[Validation, BuildResult | None]:
     """What ``vogue-pack build`` does: validate ``raw``, then build unless the report has errors (then the
     BuildResult is None and nothing is written). A raw-tree configuration that switches error-level
     checks off raises ConfigOverridesRefused unless ``allow_config_overrides``."""
@@ -522,6 +502,10 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
 
     check_new_version(version, out_dir)  # before any work: refusals come first, not after a full validation
     check_output_outside(raw, out_dir)
+    from vogue_pack.raw.tree import find_root
+
+    # no date, a malformed one or a raw tree with uncommitted changes: say so before a full validation
+    resolve_source_date(find_root(Path(raw)), source_date_epoch=source_date_epoch, date_text=date)
     validation = validate(Path(raw), options)
     check_config_overrides(effective_configuration(validation.report), allow_config_overrides)
     if not validation.report.ok:
@@ -531,6 +515,7 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
 
         with progress() as on_progress:
             return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
-                                             progress=on_progress, allow_config_overrides=allow_config_overrides)
+                                             date=date, progress=on_progress,
+                                             allow_config_overrides=allow_config_overrides)
     return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
-                                     allow_config_overrides=allow_config_overrides)
+                                     date=date, allow_config_overrides=allow_config_overrides)

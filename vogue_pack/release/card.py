@@ -128,6 +128,26 @@ def _configuration(manifest: Mapping[str, Any]) -> list[str]:
             "not errors when this release was built."]
 
 
+def _reproducibility(manifest: Mapping[str, Any]) -> str:
+    """The card's paragraph on reproducible bytes: true of this release as its manifest describes it."""
+    libraries = (f"vogue-pack {manifest['tool']['version']}, pyarrow {manifest['libraries']['pyarrow']} and "
+                 f"duckdb {manifest['libraries']['duckdb']}")
+    same = (f"Building the same raw tree with the same version and release date ({manifest['source_date']['iso']}, "
+            f"from {manifest['source_date']['from']}) with {libraries} gives")
+    digests = (f"`{MANIFEST}` also records an order-independent content digest of each of its tables (equal to "
+               "the digest of the matching Parquet file), and `vogue-pack verify` recomputes them.")
+    if manifest["duckdb"].get("reproducible_bytes"):
+        return (f"{same} byte-identical files, every file: `{DATABASE}` included (DuckDB's random database "
+                "identifier, 16 bytes of the file header, is replaced by one derived from the file's own "
+                f"bytes), and so the same `{CHECKSUMS}` and release digest. {digests} Open the database "
+                "read-only: a read-write connection may rewrite its bytes.")
+    return (f"{same} byte-identical files except `{DATABASE}` and its line in `{CHECKSUMS}`: "
+            f"its header is {manifest['duckdb'].get('file_identifier', 'as DuckDB wrote it')}, and DuckDB "
+            "stamps every new database file with a random 16-byte identifier (and a header checksum over it), "
+            f"so its bytes differ from build to build. `{CHECKSUMS}` lists its sha256 as produced for this "
+            f"copy. {digests} Open the database read-only: a read-write connection may rewrite its bytes.")
+
+
 def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], report: Mapping[str, Any],
                 headline: list[tuple[str, str, Any]], files: list[str]) -> str:
     """The README.md of a release (deterministic for identical input); ``headline`` comes from
@@ -237,13 +257,7 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
         *_configuration(manifest),
         "",
-        f"Every file except `{DATABASE}` is reproducible: building the same raw tree with the same version "
-        "gives byte-identical files. **`vogue.duckdb` is the exception**: DuckDB stamps every database file "
-        "with a random identifier and header checksums, so its bytes differ from build to build. "
-        f"`{CHECKSUMS}` lists its sha256 as produced for this copy; `{MANIFEST}` records an order-independent "
-        "content digest of each of its tables (identical across builds, and equal to the digest of the "
-        "matching Parquet file), and `vogue-pack verify` recomputes those digests. Open the database "
-        "read-only: a read-write connection may rewrite its bytes.",
+        _reproducibility(manifest),
         "",
         "## Provenance",
         "",

@@ -224,8 +224,8 @@ def croissant_metadata(manifest: Mapping[str, Any], tables: Mapping[str, pa.Tabl
                        files: Mapping[str, tuple[int, str]], image_paths: Mapping[int, str]) -> dict[str, Any]:
     """The Croissant JSON-LD document of a release (deterministic: no ids or dates but the manifest's).
 
-    vogue.duckdb is not listed: its bytes differ per build (a sha256 would make this file differ too),
-    and it holds the same records as the Parquet files described here."""
+    vogue.duckdb is not listed: it holds the same records as the Parquet files described here (its
+    sha256 is in SHA256SUMS, its table digests in the manifest)."""
     distribution: list[dict[str, Any]] = []
     record_sets: list[dict[str, Any]] = []
     for name, entry in manifest["tables"].items():

@@ -317,7 +317,7 @@ def _row(con: duckdb.DuckDBPyConnection, source: str, key: list[str], values: di
 
 def _diff_files(old: VerifyResult, new: VerifyResult) -> tuple[list[str], list[str], list[str]]:
     """Files by the sha256 verify recomputed; the database by its recomputed table digests (its bytes
-    differ per build, so they say nothing)."""
+    also depend on the DuckDB version that wrote it, so they say less than its tables)."""
     from vogue_pack.release.format import CHECKSUMS, MANIFEST, SIGNATURE
 
     skip = {DATABASE, CHECKSUMS, MANIFEST, SIGNATURE}

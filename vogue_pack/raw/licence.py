@@ -194,7 +194,7 @@ def read_licence(root: Path, max_bytes: int = MAX_LICENCE_BYTES) -> tuple[Licenc
     where = " or ".join(rel for rel, _path in licence_candidates(root))
     findings.append(finding("licence.missing", f"no licence file ({where}): a release without terms cannot be "
                             "reused safely; restore LICENSE.txt from the source repository",
-                            file=licence_candidates(root)[0][0], expected=where))
+                            file=licence_candidates(root)[-1][0], expected=where))  # where the repository has it
     return None, findings
 
 

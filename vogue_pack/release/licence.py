@@ -214,3 +214,34 @@ def croissant_licence(entry: Mapping[str, Any] | None) -> list[Any]:
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
+
+
+def licence_problems(root: Path, manifest: Mapping[str, Any], on_disk: set[str]) -> list[tuple[str, str, str]]:
+    """What ``verify`` finds wrong with the release's licence: (problem kind, path, message). The shipped
+    file must be the one the manifest's ``licence`` entry records, and the terms recorded there must be the
+    terms its text gives (a licence file swapped together with its checksums is still caught)."""
+    entry = manifest.get("licence")
+    if not isinstance(entry, Mapping):
+        return [("manifest", MANIFEST, "has no licence entry")] if "licence" in manifest else []
+    if entry.get("path") is None:
+        if RELEASE_LICENCE in on_disk:
+            return [("content", RELEASE_LICENCE, "the manifest records that the raw tree had no licence file, "
+                     "but the release holds one")]
+        return []
+    rel = str(entry["path"])
+    if rel != RELEASE_LICENCE:
+        return [("manifest", MANIFEST, f"licence.path is {rel[:80]!r}, not {RELEASE_LICENCE}")]
+    if rel not in on_disk:
+        return []  # reported as missing already (it is listed in SHA256SUMS and the manifest's files)
+    data = (root / rel).read_bytes()
+    if sha256_bytes(data) != entry.get("sha256"):
+        return [("content", rel, "its sha256 differs from the manifest's licence.sha256: the licence file was "
+                 "replaced")]
+    if entry.get("status") in ("understood", "not-understood"):
+        try:
+            text = data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            return [("content", rel, "not UTF-8, but the manifest records terms read from it")]
+        if parse_licence(text).to_dict() != entry.get("terms"):
+            return [("manifest", MANIFEST, "licence.terms are not the terms the shipped licence file gives")]
+    return []

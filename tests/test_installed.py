@@ -75,6 +75,7 @@ def test_wheel_ships_schemas_and_checks(small_tree: SynthInfo, tmp_path: Path) -
         shipped = {n.removeprefix(f"vogue_pack/_data/{folder}/") for n in names
                    if n.startswith(f"vogue_pack/_data/{folder}/")}
         assert shipped == expected, folder
+    assert "vogue_pack/analysis/reference/paper_figures.json" in names  # the card's comparison with the paper
 
     venv = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

@@ -12,6 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from vogue_pack.errors import UsageError
+
 PAPER_FIGURES = Path(__file__).resolve().parent / "reference" / "paper_figures.json"
 
 
@@ -73,6 +75,8 @@ def _from_evaluation(tables: dict[str, pa.Table], path: str) -> tuple[float | No
         return None, "the release has no item ratings to evaluate"
     try:
         result = evaluate(tables, baseline_predictions(tables, baseline), allow_missing=True, predictor=baseline)
+    except UsageError as exc:  # nothing to evaluate against (no Seeker ratings)
+        return None, str(exc)
     except PredictionsInvalid as exc:
         return None, f"the {baseline} baseline cannot be scored ({exc})"
     if result.scored_items == 0:

@@ -106,6 +106,16 @@ def test_a_heading_hands_its_parts_to_the_paragraph_below() -> None:
                                                                                  "no-redistribution")
 
 
+def test_wording_variants_of_custom_terms_and_item_fields() -> None:
+    terms = parse_licence("The transcripts and the ratings are licensed under CC BY 4.0.\n\nThe item metadata "
+                          "(product names, descriptions, product ratings and reviews) and the images are provided "
+                          "solely for non-commercial research purposes.")
+    assert terms.categories["ratings"] == "CC-BY-4.0"  # "product ratings" belong to the item metadata
+    custom = terms.licence_of("item_metadata")
+    assert custom is not None and custom.restrictions == ("research-only", "non-commercial")
+    assert terms.categories["images"] == custom.id
+
+
 def test_nothing_is_guessed() -> None:
     assert not parse_licence("All rights reserved.").understood
     ambiguous = parse_licence("The transcripts are CC BY 4.0 but for research use only.")

@@ -35,7 +35,8 @@ MAX_LICENCE_BYTES = MAX_TEXT_BYTES
 CATEGORY_PATTERNS: dict[str, re.Pattern[str]] = {
     "transcripts": re.compile(r"\b(?:transcripts?|dialogues?(?![- ]act)|conversations?|utterances?)\b", re.I),
     "surveys": re.compile(r"\b(?:surveys?|survey responses?|profiles?|questionnaires?|satisfaction)\b", re.I),
-    "ratings": re.compile(r"\bratings?\b", re.I),
+    # "product ratings" and "customer ratings" are fields of the item metadata, not the participants' ratings
+    "ratings": re.compile(r"(?<!product )(?<!customer )(?<!star )\bratings?\b", re.I),
     "annotations": re.compile(r"\b(?:annotations?|dialogue[- ]act|tags?|labels?)\b", re.I),
     "images": re.compile(r"\b(?:images?|photos?|photographs?|pictures?|png)\b", re.I),
     "item_metadata": re.compile(r"\b(?:metadata|item_\*\.json|product (?:information|descriptions?|details))\b",
@@ -59,8 +60,8 @@ _CC_WORDS = {"attribution": "BY", "noncommercial": "NC", "non-commercial": "NC",
              "share-alike": "SA"}
 # Custom terms: each restriction the text states, with the words that state it.
 RESTRICTIONS: dict[str, re.Pattern[str]] = {
-    "research-only": re.compile(r"\bresearch\b[^.;]{0,60}\bonly\b|\bonly\b[^.;]{0,30}\bresearch\b|"
-                                r"\bfor\s+(?:\w+\s+)?research\s+(?:use|purposes?)\b", re.I),
+    "research-only": re.compile(r"\bresearch\b[^.;]{0,60}\bonly\b|\b(?:only|solely|exclusively)\b[^.;]{0,30}"
+                                r"\bresearch\b|\bresearch\b[^.;]{0,30}\b(?:use|purposes?)\b", re.I),
     "non-commercial": re.compile(r"\bnon-?commercial\b|\bno\s+commercial\b|\bnot\s+(?:be\s+)?(?:used\s+)?"
                                  r"(?:for\s+)?commercial", re.I),
     "no-redistribution": re.compile(r"\b(?:not|never|no)\b[^.;]{0,40}\bredistribut", re.I),

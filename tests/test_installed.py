@@ -116,6 +116,7 @@ def test_wheel_ships_schemas_checks_and_docs(installed: Installed) -> None:
         shipped = {n.removeprefix(f"vogue_pack/_data/{folder}/") for n in names
                    if n.startswith(f"vogue_pack/_data/{folder}/")}
         assert shipped == expected, folder
+    assert "vogue_pack/analysis/reference/paper_figures.json" in names  # the card's comparison with the paper
 
 
 def test_fresh_environment_imports_every_module_without_dev_packages(installed: Installed) -> None:

@@ -206,7 +206,7 @@ def test_views_answer_the_common_joins(release: Path) -> None:
 def test_card_has_every_promised_section(release: Path) -> None:
     card = (release / "README.md").read_text(encoding="utf-8")
     for needle in ("## What it is", "## Statistics", "## Tables", "## Known quirks", "## Loading",
-                   "## Verifying", "## Licence", "## Citation", "2510.21151", "Research use only",
+                   "## Verifying", "## Licence", "## Citation", "2510.21151", "## The paper beside this release",
                    "load_dataset", "pd.read_parquet", "duckdb", "random database identifier", "sha256sum -c"):
         assert needle in card, needle
     manifest = _manifest(release)

@@ -58,12 +58,18 @@ def read_text(tree: RawTree, entry: RawFile, findings: list[Finding],
     except OSError as exc:
         findings.append(finding("tree.unreadable", f"cannot read: {exc.strerror}", file=entry.path))
         return None
+    return decode_text(data, entry.path, findings)
+
+
+def decode_text(data: bytes, file: str, findings: list[Finding]) -> str | None:
+    """The text of a file's bytes (see :func:`read_text`): None when empty or blank; a BOM is a warning and
+    dropped; invalid UTF-8 is an error, after which the text is decoded with replacement characters."""
     if not data.strip():
         findings.append(finding("file.empty", "the file is empty" if not data else "the file holds only "
-                                "whitespace", file=entry.path, value=len(data)))
+                                "whitespace", file=file, value=len(data)))
         return None
     if data.startswith(_BOM):
-        findings.append(finding("file.bom", "UTF-8 byte-order mark at the start; remove it", file=entry.path))
+        findings.append(finding("file.bom", "UTF-8 byte-order mark at the start; remove it", file=file))
         data = data[len(_BOM):]
     try:
         return data.decode("utf-8")
@@ -71,7 +77,7 @@ def read_text(tree: RawTree, entry: RawFile, findings: list[Finding],
         line = data.count(b"\n", 0, exc.start) + 1
         findings.append(finding(
             "file.encoding", f"invalid UTF-8 byte {data[exc.start:exc.start + 1]!r} at byte {exc.start} "
-            f"(line {line}); re-save the file as UTF-8", file=entry.path, row=line,
+            f"(line {line}); re-save the file as UTF-8", file=file, row=line,
             value=data[max(0, exc.start - 20):exc.start + 20].decode("utf-8", "replace"), expected="UTF-8"))
         return data.decode("utf-8", errors="replace")
 

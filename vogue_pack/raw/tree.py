@@ -27,6 +27,8 @@ REQUIRED_FILES = {
     "item_rating_survey": "surveys/item_rating_survey.txt",
 }
 _BY_PATH = {path: kind for kind, path in REQUIRED_FILES.items()}
+# The licence file: in the raw root, or one level above a data/ root (vogue_pack.raw.licence reads it)
+LICENCE_NAMES = ("LICENSE.txt",)
 # folders below the top level that the format names (a file or pipe in their place is a finding there)
 _FOLDERS = frozenset({"conversation_trials/transcripts", "conversation_trials/item_ratings"})
 
@@ -144,6 +146,8 @@ def classify(rel: str) -> tuple[str, int | None]:
     kind = _BY_PATH.get(rel)
     if kind:
         return kind, None
+    if rel in LICENCE_NAMES:
+        return "licence", None
     match = _ITEM_FILE.fullmatch(rel)
     if match and int(match.group(1)) <= ID_MAX:
         return ("item_json" if match.group(2) == "json" else "image"), int(match.group(1))

@@ -354,6 +354,9 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         writer.write(f"{TABLES_DIR}/{name}.parquet", parquet_bytes(tables[name]))
 
     image_paths = _copy_images(root, tables["images"], writer)
+    from vogue_pack.release.licence import write_licence
+
+    licence = write_licence(root, report.context, writer.write)  # LICENSE.txt, unchanged; terms from its bytes
 
     released_report = release_report(validation.report, root)
     report_dict = released_report.to_dict()
@@ -396,6 +399,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         "tables": table_entries,
         "findings": _table_entry(FINDINGS, findings, ("finding_id",), database["tables"]["findings"]),
         "images": {"folder": IMAGES_DIR, "count": len(image_paths)},
+        "licence": licence,
         "duckdb": {
             "path": DATABASE,
             "reproducible_bytes": database["reproducible_bytes"],

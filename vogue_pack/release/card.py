@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from vogue_pack.analysis.paper import paper_section
 from vogue_pack.console import plural
 from vogue_pack.release.croissant import CITATION, PAPER_URL
 from vogue_pack.release.format import CHECKSUMS, CROISSANT, DATABASE, FINDINGS, MANIFEST, REPORT, TABLES_DIR
+from vogue_pack.release.licence import RELEASE_LICENCE, front_matter_lines, licence_section, summary_lines
 from vogue_pack.report.findings import Finding
 from vogue_pack.validate.catalogue import all_codes
 
@@ -37,7 +39,7 @@ def _md(text: Any) -> str:
 
 def _front_matter(manifest: Mapping[str, Any]) -> list[str]:
     """Hugging Face Hub metadata: one config per table, so `load_dataset(repo, "turns")` works there."""
-    lines = ["---", "pretty_name: VOGUE", "license: other", "license_name: research-use-only",
+    lines = ["---", "pretty_name: VOGUE", *front_matter_lines(manifest.get("licence")),
              "language:", "- en", "tags:", "- conversational-recommendation", "- fashion", "- dialogue",
              "configs:"]
     for name, entry in manifest["tables"].items():
@@ -159,9 +161,7 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
         f"# VOGUE {version}",
         "",
-        "> **Research use only.** The product images and product metadata in this release are licensed to "
-        "the dataset authors for research use only and must not be redistributed or used commercially. "
-        "Use of the dialogues, ratings and profiles is subject to the same terms. Cite the paper below.",
+        *summary_lines(manifest.get("licence")),
         "",
         "## What it is",
         "",
@@ -189,10 +189,16 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         f"| `{MANIFEST}` | versions, raw-tree digest, per table rows/schema/content digest, per file sha256 |",
         f"| `{CHECKSUMS}` | sha256 of every file, in the format `sha256sum -c` reads |",
         f"| `{CROISSANT}` | Croissant 1.1 metadata with the responsible-AI fields |",
+        *([f"| `{RELEASE_LICENCE}` | the licence file of the raw tree, unchanged |"]
+          if RELEASE_LICENCE in files else []),
         "",
         "## Statistics",
         "",
         *_statistics(tables, headline),
+        "",
+        "## The paper beside this release",
+        "",
+        *paper_section(tables),
         "",
         "## Tables",
         "",
@@ -269,9 +275,7 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
         "## Licence",
         "",
-        "Research use only. The product images and metadata are licensed for research use and may not be "
-        "redistributed; obtain the data from its authors. vogue-pack itself is MIT-licensed; that licence "
-        "does not extend to the data.",
+        *licence_section(manifest.get("licence"), {name: entry["path"] for name, entry in manifest["tables"].items()}),
         "",
         "## Citation",
         "",

@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from vogue_pack.release.format import CARD, FINDINGS, IMAGES_DIR, REPORT
+from vogue_pack.release.licence import RELEASE_LICENCE, croissant_licence
 
 CROISSANT_VERSION = "http://mlcommons.org/croissant/1.1"
 RAI_VERSION = "http://mlcommons.org/croissant/RAI/1.0"
@@ -67,9 +68,6 @@ CITATION = """@misc{guo2025vogue,
   archivePrefix = {arXiv},
   url           = {https://arxiv.org/abs/2510.21151}
 }"""
-LICENCE = ("Research use only. The product images and product metadata are licensed to the dataset authors "
-           "for research use and may not be redistributed; the dialogues, ratings and profiles are released "
-           "by the authors for research. See README.md.")
 DESCRIPTION = (
     "VOGUE (Visual-recommendation dialOgue with Grounded User Evaluations): human-human fashion-shopping "
     "dialogues between a Seeker and an Assistant, each grounded in a catalogue of product items shown as "
@@ -241,7 +239,10 @@ def croissant_metadata(manifest: Mapping[str, Any], tables: Mapping[str, pa.Tabl
     for path, encoding, text in (
         (REPORT, "application/json", "The validation report (JSON) the release was built with."),
         (CARD, "text/markdown", "Dataset card."),
+        (RELEASE_LICENCE, "text/plain", "The licence file of the raw tree, unchanged."),
     ):
+        if path not in files:
+            continue  # a raw tree without a licence file gives a release without one
         size, digest = files[path]
         distribution.append(_file_object(path, size, digest, encoding, text))
     if image_paths:
@@ -261,7 +262,7 @@ def croissant_metadata(manifest: Mapping[str, Any], tables: Mapping[str, pa.Tabl
         "description": DESCRIPTION,
         "version": dataset["semver"],
         "datePublished": manifest["source_date"]["iso"][:10],
-        "license": LICENCE,
+        "license": croissant_licence(manifest.get("licence")),
         "url": PAPER_URL,
         "citeAs": CITATION,
         "creator": [{"@type": "sc:Person", "name": name} for name in ("Guo", "Sun", "Jiang", "Liang", "Sanner")],

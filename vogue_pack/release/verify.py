@@ -244,6 +244,10 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
         manifest_intact = sums is not None and actual.get(MANIFEST) == sums.get(MANIFEST)
         _check_manifest(root, manifest, sums, manifest_intact, on_disk, result)
         _check_contents(root, manifest, on_disk, result)
+        from vogue_pack.release.licence import licence_problems
+
+        for kind, rel, message in licence_problems(root, manifest, on_disk):
+            result.add(kind, rel, message)
 
     if expected_digest is not None:
         result.digest_checked = True

@@ -280,6 +280,19 @@ _PY_CODES: list[CodeInfo] = [
              "Two objects of scenarios.json have the same Scenario number."),
     CodeInfo("scenario.body", _E, "Bad scenario body",
              "Body must read '<Title>: <description>' with both parts non-empty."),
+    # the licence file beside the data (vogue_pack.raw.licence)
+    CodeInfo("licence.missing", _W, "No licence file",
+             "Neither the raw root nor, for a data/ root, the folder above it holds LICENSE.txt: a release "
+             "without terms cannot be reused safely. Restore it from the source repository."),
+    CodeInfo("licence.unreadable", _W, "Licence file unreadable",
+             "The licence file is not a regular file, too large, unreadable or not UTF-8: its terms cannot be "
+             "stated. A readable one is still copied into a release unchanged."),
+    CodeInfo("licence.unrecognised", _W, "Licence terms not understood",
+             "No licence could be matched to a part of the dataset, or one part is given two licences: the "
+             "release card then refers to the licence file instead of stating the terms."),
+    CodeInfo("licence.partial", _W, "Licence names no terms for some parts",
+             "The licence file names no licence for some parts of the dataset (transcripts, profiles and "
+             "surveys, ratings, annotations, images, item metadata); the card refers to the file for them."),
     # images (integrity and duplicates; vogue_pack.images.inspect / vogue_pack.images.dedup)
     CodeInfo("image.missing", _E, "Image missing", "A mapped item has no item_{id}.png."),
     CodeInfo("image.empty", _E, "Empty image file", "The image file has zero bytes."),

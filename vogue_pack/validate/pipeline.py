@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from vogue_pack.images.inspect import ImageOptions
+from vogue_pack.raw.licence import inspect_licence, licence_context
 from vogue_pack.raw.load import load
 from vogue_pack.raw.model import empty_table
 from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES, ReadLimits
@@ -59,6 +60,8 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
     tree, tree_findings = discover(Path(path))
     config = load_config(tree.root, options.config_file, select=options.select, ignore=options.ignore)
     findings: list[Finding] = list(tree_findings)
+    licence, _terms, licence_found = inspect_licence(tree.root)
+    findings.extend(licence_found)
     limits = ReadLimits(bytes=options.max_file_bytes, values=options.max_values)
     if options.progress:
         from vogue_pack.console import progress
@@ -98,6 +101,7 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
     from vogue_pack.validate.catalogue import all_codes
 
     report.context["configuration"] = config.provenance(all_codes())
+    report.context["licence"] = licence_context(licence)
     return Validation(root=tree.root, tree=tree, tables=tables, unavailable=unavailable, report=report,
                       config=config)
 

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER, TRANSCRIPTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER, TRANSCRIPTS
 
 from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
 from vogue_pack.raw.model import TABLES

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER, TRANSCRIPTS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
 from vogue_pack.raw.model import TABLES
@@ -257,3 +259,47 @@ def test_boundary_times_of_day_are_valid(small_raw_copy: Path) -> None:
     loaded = load(discover(small_raw_copy)[0])
     rel = path.relative_to(small_raw_copy).as_posix()
     assert not [f for f in loaded.findings if f.file == rel and "timestamp" in f.code]
+
+
+# --- the fast JSON path gives the full path's answer ----------------------------------------------------
+
+_KEYS = st.sampled_from(["a", "b", 'q"', "c:", 'x\\":', "~/", "é"])
+_SCALARS = st.one_of(st.integers(-5, 10**20), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                     st.none(), st.sampled_from(["t", '":', '\\": ', "19:27:40", '" :']))
+
+
+def _json_text(draw: st.DrawFn, depth: int = 0) -> str:
+    """A JSON text written by hand: repeated keys, blanks around colons, quotes and colons inside strings,
+    non-finite numbers and nesting near the limit."""
+    kind = draw(st.integers(0, 3 if depth < 4 else 1))
+    if kind == 0:
+        return json.dumps(draw(_SCALARS)) if draw(st.integers(0, 9)) else draw(st.sampled_from(
+            ["NaN", "-Infinity", "1e400", "1" + "0" * 320 + ".0"]))
+    if kind == 1:
+        return "[" + ", ".join(_json_text(draw, depth + 1) for _ in range(draw(st.integers(0, 3)))) + "]"
+    if kind == 2:
+        nested = draw(st.sampled_from([MAX_JSON_DEPTH - depth - 1, MAX_JSON_DEPTH - depth, 1]))
+        return "[" * nested + "0" + "]" * nested
+    members = []
+    for _ in range(draw(st.integers(0, 4))):
+        key = json.dumps(draw(_KEYS))
+        blank = draw(st.sampled_from(["", "", " ", "\n  ", "\t"]))
+        members.append(f"{key}{blank}:{draw(st.sampled_from(['', ' ']))}{_json_text(draw, depth + 1)}")
+    return "{" + ",".join(members) + "}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_fast_json_path_equals_the_hooked_parse(data: st.DataObject) -> None:
+    from vogue_pack.raw.reader import _parse_json_hooked
+
+    text = data.draw(st.composite(_json_text)())
+    fast: list[Finding] = []
+    full: list[Finding] = []
+    fast_doc = parse_json(text, "x.json", fast)
+    full_doc = _parse_json_hooked(text, "x.json", full)
+    assert fast == full
+    assert (fast_doc is FAILED) == (full_doc is FAILED)
+    if fast_doc is not FAILED:
+        assert json.dumps(fast_doc, sort_keys=True, allow_nan=True) == json.dumps(full_doc, sort_keys=True,
+                                                                                    allow_nan=True)

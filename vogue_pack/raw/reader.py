@@ -106,6 +106,62 @@ def parse_json(text: str, file: str, findings: list[Finding], max_values: int = 
         return FAILED
     flags = {"dup": False, "nonfinite": False}
 
+    def on_constant(name: str) -> float:
+        flags["nonfinite"] = True
+        return float(name)
+
+    def on_float(text_value: str) -> float:
+        number = float(text_value)
+        if not math.isfinite(number):
+            flags["nonfinite"] = True
+        return number
+
+    # Fast path: the C parser without a per-object hook. Duplicate keys are ruled out by counting: every
+    # key of the text ends in '"' + optional blanks + ':', so those occurrences bound the keys of the text
+    # from above, and a parsed document holding as many keys had none merged away. Anything else (a
+    # possible duplicate, too deep, not JSON, a huge integer) takes the full path below, unchanged.
+    try:
+        document = json.loads(text, parse_constant=on_constant, parse_float=on_float)
+    except (ValueError, RecursionError):
+        document = FAILED
+    if document is not FAILED:
+        keys = _keys_within_depth(document)
+        if keys is not None and keys == text.count('":') + len(_QUOTE_BLANK_COLON.findall(text)):
+            if flags["nonfinite"]:
+                _report_json_anomalies(document, "", file, findings)
+            return document
+    return _parse_json_hooked(text, file, findings)
+
+
+_QUOTE_BLANK_COLON = re.compile(r'"[ \t\r\n]+:')
+
+
+def _keys_within_depth(document: Any) -> int | None:
+    """The number of keys of all objects of ``document``; None when it nests deeper than MAX_JSON_DEPTH.
+    One walk over the containers, no pointers built (``_too_deep`` names the place when it matters)."""
+    keys = 0
+    stack: list[tuple[Any, int]] = [(document, 1)] if type(document) is dict or type(document) is list else []
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth = pop()
+        if depth > MAX_JSON_DEPTH:
+            return None
+        if type(value) is dict:
+            keys += len(value)
+            children = value.values()
+        else:
+            children = value
+        depth += 1
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                push((child, depth))
+    return keys
+
+
+def _parse_json_hooked(text: str, file: str, findings: list[Finding]) -> Any:
+    """The full parse: every object through a hook that keeps repeated keys for the finding."""
+    flags = {"dup": False, "nonfinite": False}
+
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(pairs)
         if len(obj) != len(pairs):

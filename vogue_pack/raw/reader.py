@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,23 @@ def _escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
+def _non_finite_hooks(flags: dict[str, bool]) -> tuple[Callable[[str], float], Callable[[str], float]]:
+    """The parse_constant and parse_float hooks of both JSON parses: each sets flags["nonfinite"] on NaN,
+    Infinity or a float literal that overflows."""
+
+    def on_constant(name: str) -> float:
+        flags["nonfinite"] = True
+        return float(name)
+
+    def on_float(text_value: str) -> float:
+        number = float(text_value)
+        if not math.isfinite(number):
+            flags["nonfinite"] = True
+        return number
+
+    return on_constant, on_float
+
+
 def parse_json(text: str, file: str, findings: list[Finding], max_values: int = MAX_VALUES) -> Any:
     """Parse JSON strictly: duplicate keys and NaN/Infinity/overflow are findings with pointers.
 
@@ -106,15 +124,7 @@ def parse_json(text: str, file: str, findings: list[Finding], max_values: int = 
         return FAILED
     flags = {"dup": False, "nonfinite": False}
 
-    def on_constant(name: str) -> float:
-        flags["nonfinite"] = True
-        return float(name)
-
-    def on_float(text_value: str) -> float:
-        number = float(text_value)
-        if not math.isfinite(number):
-            flags["nonfinite"] = True
-        return number
+    on_constant, on_float = _non_finite_hooks(flags)
 
     # Fast path: the C parser without a per-object hook. Duplicate keys are ruled out by counting: every
     # key of the text ends in '"' + optional blanks + ':', so those occurrences bound the keys of the text
@@ -175,15 +185,7 @@ def _parse_json_hooked(text: str, file: str, findings: list[Finding]) -> Any:
             return dup
         return obj
 
-    def on_constant(name: str) -> float:
-        flags["nonfinite"] = True
-        return float(name)
-
-    def on_float(text_value: str) -> float:
-        number = float(text_value)
-        if not math.isfinite(number):
-            flags["nonfinite"] = True
-        return number
+    on_constant, on_float = _non_finite_hooks(flags)
 
     def on_long_int(text_value: str) -> int | float:
         if len(text_value) > 4000:  # beyond Python's int-literal limit: an overflowing literal

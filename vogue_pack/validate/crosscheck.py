@@ -260,8 +260,12 @@ def _keys(raw: Any) -> dict[str, Any]:
 
 
 def run_checks(tables: dict[str, pa.Table], unavailable: dict[str, str],
-               checks_dir: Path | None = None, *, timings: dict[str, float] | None = None) -> list[Finding]:
+               checks_dir: Path | None = None, *, timings: dict[str, float] | None = None,
+               skip_families: tuple[str, ...] = ()) -> list[Finding]:
     """Run every check against ``tables``; a check missing a required table yields one check.not-run.
+
+    Checks of ``skip_families`` (e.g. ``("image",)`` under ``--no-images``) are switched off: they do not
+    run and yield nothing (the caller records that they were off).
 
     ``unavailable`` maps a table name to why it could not be built. Findings come back in a
     deterministic order (check code, then the order of the check's rows). ``timings``, when given,
@@ -278,6 +282,8 @@ def run_checks(tables: dict[str, pa.Table], unavailable: dict[str, str],
             timings["_views"] = time.perf_counter() - started
         findings: list[Finding] = []
         for spec in specs:
+            if spec.code.split(".")[0] in skip_families:
+                continue
             missing = [name for name in spec.requires if name in unavailable or name not in tables]
             started = time.perf_counter()
             if missing:

@@ -258,6 +258,25 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
+def expected_text(expected: Mapping[str, Any]) -> str:
+    """The bounds of an expectation as a person reads them: ``120..120 rows``, ``min_value=1, max_value=5``."""
+    bounds = {k: v for k, v in expected.items() if k not in ("strict_min", "strict_max")}
+    if set(bounds) <= {"min_value", "max_value", "mostly"} and {"min_value", "max_value"} & set(bounds):
+        low, high = bounds.get("min_value"), bounds.get("max_value")
+        text = f"{'-inf' if low is None else low}..{'inf' if high is None else high}"
+        if "mostly" in bounds:
+            text += f" for at least {bounds['mostly']:.0%} of the values"
+        return text
+    parts = []
+    for key, value in expected.items():
+        if isinstance(value, list) and len(value) > 8:
+            shown = ", ".join(json.dumps(v, ensure_ascii=False, default=str) for v in value[:8])
+            parts.append(f"{key}=[{shown}, … {len(value)} values]")
+        else:
+            parts.append(f"{key}={json.dumps(value, ensure_ascii=False, default=str)}")
+    return ", ".join(parts) or "the expectation to hold"
+
+
 def _not_run(suite: Suite, expectation: dict[str, Any] | None, why: str) -> Finding:
     kwargs = (expectation or {}).get("kwargs") or {}
     keys: dict[str, Any] = {"suite": suite.name}
@@ -287,6 +306,7 @@ def run_expectations(
     suites_dir: Path | None = None,
     *,
     unavailable: Mapping[str, str] | None = None,
+    skip_tables: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Run the expectation suites over ``tables``; every failed expectation becomes a finding.
 
@@ -295,7 +315,8 @@ def run_expectations(
     column a suite needs that is missing, or an expectation GX cannot evaluate, gives ``expect.not-run``
     (an error). ``unavailable`` (table -> why, as in pipeline.Validation) names tables that were not built
     on purpose, e.g. images with ``--no-images``: their suites are skipped with an ``expect.not-run``
-    warning that says why.
+    warning that says why. Suites of ``skip_tables`` were switched off (``--no-images``): they do not run
+    and yield nothing (the caller records that they were off).
     """
     unavailable = unavailable or {}
     suites = load_suites(suites_dir)
@@ -320,6 +341,8 @@ def run_expectations(
 
     findings: list[Finding] = []
     for suite in suites:
+        if suite.table in skip_tables:
+            continue
         table = tables.get(suite.table)
         expectations = [e for e in suite.data["expectations"] if isinstance(e, dict)]
         if suite.table in unavailable:
@@ -382,7 +405,7 @@ def _result_findings(suite: Suite, expectation: dict[str, Any], result: Any) -> 
         keys["row_condition"] = condition_text(kwargs["row_condition"])
     return [Finding(
         code=_code_for(expectation), severity=severity,
-        message=f"{suite.table}: {_describe(expectation)} — {phrase}",
+        message=f"{suite.table}: {_describe(expectation)} — {phrase}; expected {expected_text(expected)}",
         file=suite.table, column=_expectation_column(kwargs), keys=keys,
         value=value, expected=expected,
     )]

@@ -30,7 +30,7 @@ class ValidateOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     config_file: Path | None = None
-    expectations: bool = False  # also run the release expectations (checks/expectations/, Great Expectations)
+    expectations: bool = True  # the release expectations too (checks/expectations/, Great Expectations)
     progress: bool = False  # a loading bar on stderr (terminals only, never with --quiet); the CLI sets it
 
 
@@ -88,13 +88,15 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
         findings.extend(pair_findings)
     else:
         tables["images"], tables["duplicate_pairs"] = empty_table("images"), empty_table("duplicate_pairs")
-        unavailable["images"] = "image checks were switched off"
+        unavailable["images"] = unavailable["duplicate_pairs"] = IMAGES_OFF
 
-    findings.extend(run_checks(tables, unavailable))
+    switched_off = switched_off_checks(options)
+    findings.extend(run_checks(tables, unavailable, skip_families=("image",) if not options.check_images else ()))
     if options.expectations:
         from vogue_pack.validate.expectations import run_expectations
 
-        findings.extend(run_expectations(tables, unavailable=unavailable))
+        skip = () if options.check_images else ("images", "duplicate_pairs")
+        findings.extend(run_expectations(tables, unavailable=unavailable, skip_tables=skip))
     report = Report(root=_display_root(Path(path), tree.root), max_findings=options.max_findings)
     report.add(apply_config(findings, config))
     report.finalise()
@@ -102,8 +104,25 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
 
     report.context["configuration"] = config.provenance(all_codes())
     report.context["licence"] = licence_context(licence)
+    report.context["checks_switched_off"] = switched_off
     return Validation(root=tree.root, tree=tree, tables=tables, unavailable=unavailable, report=report,
                       config=config)
+
+
+IMAGES_OFF = "image checks were switched off (--no-images)"
+
+
+def switched_off_checks(options: ValidateOptions) -> dict[str, str]:
+    """The stages of checks an option switched off, each with what it covers (``report.context``'s
+    ``checks_switched_off``; empty for the default run). A switched-off check is never a finding."""
+    off: dict[str, str] = {}
+    if not options.check_images:
+        off["images"] = ("--no-images: no image was opened; the image.* checks (integrity, duplicates, "
+                         "missing and unmapped images) and the images and duplicate_pairs expectation "
+                         "suites did not run")
+    if not options.expectations:
+        off["expectations"] = "--no-expectations: the release expectations (checks/expectations/) did not run"
+    return off
 
 
 def _display_root(given: Path, root: Path) -> str:

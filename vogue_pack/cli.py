@@ -141,7 +141,8 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
                    "file.too-large and not parsed. Bounds memory (vogue-pack docs benchmarks).")
 @click.option("--max-file-mb", type=click.IntRange(1), default=MAX_TEXT_BYTES // 2**20, show_default=True,
               help="Largest raw text file (JSON, CSV, survey text) read, in MiB; a larger one is file.too-large.")
-@click.option("--no-images", is_flag=True, help="Skip image integrity and duplicate checks.")
+@click.option("--no-images", is_flag=True,
+              help="Open no image: the image checks and suites are recorded as switched off, never as errors.")
 @click.option("--select", "select", multiple=True, metavar="CODE",
               help="Report only these codes or families (repeatable; replaces the config file's select).")
 @click.option("--ignore", "ignore", multiple=True, metavar="CODE",
@@ -151,8 +152,9 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
                    "looked for in the raw tree, then the current folder). See vogue-pack docs checks.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as one self-contained HTML page (filters, duplicate-image gallery).")
-@click.option("--expectations", is_flag=True,
-              help="Also run the release expectations (checks/expectations/, Great Expectations; slower).")
+@click.option("--expectations/--no-expectations", default=True, show_default=True,
+              help="Run the release expectations (checks/expectations/), as build does, so validate and "
+                   "build give one report; --no-expectations records them as switched off.")
 @image_options
 def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, max_values: int, max_file_mb: int,
              no_images: bool,
@@ -172,7 +174,7 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, m
       vogue-pack validate raw/data --format json > report.json
       vogue-pack validate raw/ --report report.json --max-findings 500
       vogue-pack validate raw/ --select xref --ignore xref.text-mentions-differ
-      vogue-pack validate raw/ --html report.html --expectations
+      vogue-pack validate raw/ --html report.html
       vogue-pack validate raw/ --format github          # annotations in a GitHub Actions job
     """
     from vogue_pack.console import end_line
@@ -197,6 +199,8 @@ def validate(raw: Path, fmt: str, report_path: Path | None, max_findings: int, m
                                  "the tree it reads: write the report elsewhere")
     result = run_validate(raw, options)
     report = result.report
+    for what in report.context.get("checks_switched_off", {}).values():
+        click.echo(f"note: switched off: {what}", err=True)
     if report_path is not None:
         report.write_json(report_path)
     if html_path is not None:
@@ -381,7 +385,7 @@ def evaluate(source: Path, predictions: tuple[str, ...], baselines: tuple[str, .
     if not predictions and not baselines:
         raise click.UsageError("give either a PREDICTIONS file or --baseline NAME")
     single = len(predictions) + len(baselines) == 1 and resamples is None and reference is None
-    loaded = load_source(source, images=False)
+    loaded = load_source(source)  # the same validation as `validate` and `stats`, so the same counts
     _warn_invalid_source(loaded.validation_errors)
     board = None
     try:
@@ -465,6 +469,8 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
               help="Largest raw text file (JSON, CSV, survey text) read, in MiB.")
 @click.option("--no-expectations", is_flag=True,
               help="Skip the release expectations (checks/expectations/): only for debugging a build.")
+@click.option("--no-images", is_flag=True,
+              help="A release without images: none is opened or copied; the manifest, card and Croissant say so.")
 @click.option("--allow-config-overrides", is_flag=True,
               help="Build even when a vogue-pack.toml in the raw tree switches off or downgrades error-level "
                    "checks (the card and manifest list them).")
@@ -472,9 +478,9 @@ def tasks(release: Path, out: Path | None, tags: bool, template_dir: Path | None
               help="Release date (midnight UTC). Default: SOURCE_DATE_EPOCH, else the raw tree's last git commit.")
 @image_options
 def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values: int, max_file_mb: int,
-          no_expectations: bool, allow_config_overrides: bool, release_date: str | None, hash_name: str,
-          hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          accept: Path | None) -> None:
+          no_expectations: bool, no_images: bool, allow_config_overrides: bool, release_date: str | None,
+          hash_name: str, hash_size: int, threshold: int | None, jobs: int | None, cache_dir: Path | None,
+          no_cache: bool, accept: Path | None) -> None:
     """Validate RAW and write the release OUT/VERSION (Parquet, images, DuckDB, manifest, checksums,
     dataset card, Croissant). Layout: vogue-pack docs release-format.
 
@@ -503,7 +509,7 @@ def build(raw: Path, version: str, out_dir: Path, max_findings: int, max_values:
 
     options = ValidateOptions(
         max_findings=max_findings, max_values=max_values, max_file_bytes=max_file_mb * 2**20,
-        expectations=not no_expectations,
+        expectations=not no_expectations, check_images=not no_images,
         images=_image_options(hash_name, hash_size, threshold, jobs, cache_dir, no_cache, accept),
         progress=progress_enabled(),
     )

@@ -226,7 +226,7 @@ def inspect_images(
                                  value=value, expected=exp))
             failed = failed or found[-1].severity.value == "error"
         row = {
-            "item_id": item_id, "path": rel, "sha256": res.sha256, "bytes": res.size,
+            "item_id": item_id, "path": rel, "raw_path": rel, "sha256": res.sha256, "bytes": res.size,
             "format": res.format, "width": res.width, "height": res.height, "mode": res.mode,
             "hash_algorithm": options.algorithm if res.hash is not None else None,
             "hash": res.hash, "hash_mirror": res.hash_mirror, "ok": not failed,

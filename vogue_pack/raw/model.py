@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import pyarrow as pa
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: images.path is release-relative, the raw path is images.raw_path
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,8 @@ _table(TableSpec(
 
 IMAGE_COLUMNS = (
     Column("item_id", _i32, "Item id of item_{id}.png.", False),
-    Column("path", _str, "Path relative to the raw root.", False),
+    Column("path", _str, "Path of the image in a release: images/<file name> (where build copies it).", False),
+    Column("raw_path", _str, "Path of the image relative to the raw root (e.g. metadata/item_7.png).", False),
     Column("sha256", _str, "SHA-256 of the file bytes (hex)."),
     Column("bytes", pa.int64(), "File size."),
     Column("format", _str, "Format detected from the bytes (PNG, JPEG, ...)."),
@@ -278,6 +280,23 @@ _table(TableSpec(
         Column("cluster", _i32, "Cluster id: the smallest item id of the cluster.", False),
     ),
 ))
+
+
+RELEASE_IMAGES_DIR = "images"  # the folder of a release that holds the images
+
+
+def release_image_path(raw_path: str) -> str:
+    """Where ``build`` puts a raw image in a release: ``images/<file name>``."""
+    return f"{RELEASE_IMAGES_DIR}/{PurePosixPath(raw_path).name}"
+
+
+def with_release_image_paths(images: pa.Table) -> pa.Table:
+    """The images table of the data model: ``path`` release-relative, the raw path kept in ``raw_path``
+    (an image table as the image checks give it has the raw path in both)."""
+    raw = images.column("raw_path").to_pylist()
+    index = images.column_names.index("path")
+    return images.set_column(index, images.schema.field("path"),
+                             pa.array([release_image_path(p) for p in raw], type=pa.string()))
 
 
 def empty_table(name: str) -> pa.Table:

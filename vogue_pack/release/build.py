@@ -28,7 +28,7 @@ import pyarrow as pa
 from vogue_pack._version import __version__
 from vogue_pack.errors import OutputError, UsageError
 from vogue_pack.fsutil import current_umask
-from vogue_pack.raw.model import FORMAT_VERSION, TABLES
+from vogue_pack.raw.model import FORMAT_VERSION, TABLES, release_image_path
 from vogue_pack.release.database import build_database
 from vogue_pack.release.dates import SourceDate, resolve_source_date
 from vogue_pack.release.format import (
@@ -260,8 +260,10 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     if not report.ok:
         raise UsageError(f"the validation has {report.error_count} error findings; a release is built "
                          "only from a raw tree without errors")
+    images_off = images_switched_off(report.context)
     missing = {name: validation.unavailable.get(name, "not built")
-               for name in TABLES if name not in validation.tables or name in validation.unavailable}
+               for name in TABLES if name not in validation.tables
+               or (name in validation.unavailable and not (images_off and name in IMAGE_TABLES))}
     if missing:
         reasons = "; ".join(f"{name}: {why}" for name, why in sorted(missing.items()))
         raise UsageError(f"a release needs every table of the data model; missing: {reasons}")
@@ -393,12 +395,13 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
             "errors": report.error_count,
             "warnings": report.warning_count,
             "by_code": report_dict["summary"]["by_code"],
+            "switched_off": dict(report.context.get("checks_switched_off") or {}),
         },
         "configuration": effective_configuration(report),
         "parquet_writer": {k: v for k, v in PARQUET_OPTIONS.items()},
         "tables": table_entries,
         "findings": _table_entry(FINDINGS, findings, ("finding_id",), database["tables"]["findings"]),
-        "images": {"folder": IMAGES_DIR, "count": len(image_paths)},
+        "images": images_entry(report.context, len(image_paths)),
         "licence": licence,
         "duckdb": {
             "path": DATABASE,
@@ -434,6 +437,24 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     return manifest
 
 
+IMAGE_TABLES = ("images", "duplicate_pairs")
+
+
+def images_switched_off(context: Mapping[str, Any]) -> bool:
+    """Whether the validation ran with ``--no-images`` (its report context records that)."""
+    off = context.get("checks_switched_off")
+    return isinstance(off, dict) and "images" in off
+
+
+def images_entry(context: Mapping[str, Any], count: int) -> dict[str, Any]:
+    """The manifest's ``images``: the folder and count, and whether images were part of the build at all."""
+    if images_switched_off(context):
+        return {"folder": None, "count": 0, "included": False,
+                "why": "built with --no-images: no image was checked or copied, the images and "
+                       "duplicate_pairs tables are empty"}
+    return {"folder": IMAGES_DIR, "count": count, "included": True}
+
+
 def _table_entry(path: str, table: pa.Table, key: Iterable[str], database: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "path": path,
@@ -451,14 +472,15 @@ def _copy_images(root: Path, images: pa.Table, writer: _ReleaseWriter) -> dict[i
     """Copy every image of the images table byte for byte into ``images/``; the bytes must still have
     the sha256 validation recorded. Returns item id -> release path."""
     paths: dict[int, str] = {}
-    for item_id, rel, expected in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
-                                      images.column("sha256").to_pylist(), strict=True):
+    for item_id, release_path, rel, expected in zip(
+            images.column("item_id").to_pylist(), images.column("path").to_pylist(),
+            images.column("raw_path").to_pylist(), images.column("sha256").to_pylist(), strict=True):
         data = _inside(root, rel).read_bytes()
         if expected is not None and sha256_bytes(data) != expected:
             raise UsageError(f"{rel} changed since it was validated; validate and build again")
-        release_path = f"{IMAGES_DIR}/{Path(rel).name}"
-        if release_path in writer.files:
-            raise RuntimeError(f"two images map to {release_path}")
+        if release_path != release_image_path(rel) or release_path in writer.files:
+            raise UsageError(f"{rel}: the images table puts it at {release_path}, which is not "
+                             f"{release_image_path(rel)} or is taken by another image")
         writer.write(release_path, data)
         paths[item_id] = release_path
     return paths

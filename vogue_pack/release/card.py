@@ -163,6 +163,10 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
         *summary_lines(manifest.get("licence")),
         "",
+        *([] if _has_images(manifest) else [
+            "> **This release has no images.** It was built with `--no-images`: no product image was checked "
+            "or copied, and the `images` and `duplicate_pairs` tables are empty. Build without that option for "
+            "the multimodal dataset.", ""]),
         "## What it is",
         "",
         "VOGUE (Visual-recommendation dialOgue with Grounded User Evaluations) is a research dataset of "
@@ -182,7 +186,9 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "| path | what |",
         "|---|---|",
         f"| `{TABLES_DIR}/*.parquet` | one Parquet file per table (schemas below; zstd; rows sorted by key) |",
-        "| `images/` | the product images, byte-identical to the raw release |",
+        *(["| `images/` | the product images, byte-identical to the raw release |"] if _has_images(manifest) else
+          ["| (no `images/`) | built with `--no-images`: no image is in this release, and the `images` and "
+           "`duplicate_pairs` tables are empty |"]),
         f"| `{DATABASE}` | DuckDB database: every table plus views for the common joins |",
         f"| `{FINDINGS}`, `{REPORT}` | the validation report the release was built with (warnings included) |",
         *(["| `report.html` | the same report as a page for a browser |"] if "report.html" in files else []),
@@ -275,7 +281,8 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
         "## Licence",
         "",
-        *licence_section(manifest.get("licence"), {name: entry["path"] for name, entry in manifest["tables"].items()}),
+        *licence_section(manifest.get("licence"), {name: entry["path"] for name, entry in manifest["tables"].items()},
+                         images=_has_images(manifest)),
         "",
         "## Citation",
         "",
@@ -285,3 +292,8 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
     ]
     return "\n".join(lines)
+
+
+def _has_images(manifest: Mapping[str, Any]) -> bool:
+    """Whether the release was built with its images (a manifest without the flag predates --no-images)."""
+    return bool((manifest.get("images") or {}).get("included", True))

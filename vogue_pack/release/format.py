@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vogue_pack.errors import UsageError
+from vogue_pack.raw.model import RELEASE_IMAGES_DIR
 
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
 # 2: view and macro definitions digested (duckdb.definitions), configuration provenance, signature file
-RELEASE_FORMAT_VERSION = "2"
+# 3: images.path release-relative with images.raw_path; manifest images.included; LICENSE.txt; validation.switched_off
+RELEASE_FORMAT_VERSION = "3"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 DATABASE = "vogue.duckdb"
@@ -24,7 +26,7 @@ REPORT = "report.json"
 CARD = "README.md"
 CROISSANT = "croissant.json"
 TABLES_DIR = "tables"
-IMAGES_DIR = "images"
+IMAGES_DIR = RELEASE_IMAGES_DIR  # images/<file name>: the images table's path column
 # The detached signature `vogue-pack sign` writes: the one file that may appear after build.
 SIGNATURE = "signature.dsse.json"
 RELEASE_DIGEST_PREFIX = "sha256:"

@@ -148,8 +148,10 @@ def summary_lines(entry: Mapping[str, Any] | None) -> list[str]:
             "terms of every file and table. Cite the paper below."]
 
 
-def licence_section(entry: Mapping[str, Any] | None, table_paths: Mapping[str, str]) -> list[str]:
-    """The card's Licence section: where the terms come from and a table of every file and table."""
+def licence_section(entry: Mapping[str, Any] | None, table_paths: Mapping[str, str], *,
+                    images: bool = True) -> list[str]:
+    """The card's Licence section: where the terms come from and a table of every file and table
+    (``images=False``: the release has no image files, so they get no row)."""
     terms = _terms(entry)
     tool = ("vogue-pack itself is MIT-licensed; that licence does not extend to the data.")
     if not entry or not entry.get("path"):
@@ -182,6 +184,8 @@ def licence_section(entry: Mapping[str, Any] | None, table_paths: Mapping[str, s
         lines.append(f"| `{path}` | {content} | {licence} |")
     every = tuple(dict.fromkeys(p for parts in TABLE_PARTS.values() for p in parts))
     for path, what, parts in _FILE_PARTS:
+        if not images and path.startswith(f"{IMAGES_DIR}/"):
+            continue
         chosen = every if parts is None else parts
         licence = _cell(terms, chosen) if chosen else "no licence of its own"
         lines.append(f"| `{path}` | {what} | {licence} |")

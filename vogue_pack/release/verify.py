@@ -14,6 +14,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -370,6 +371,7 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
             result.table_digests[name] = digest
             if name == "images":
                 _check_images(root, table, on_disk, result)
+                _check_images_entry(manifest, table.num_rows, result)
             if rows != entry.get("rows"):
                 result.add("content", rel, f"{rows} rows; the manifest says {entry.get('rows')}")
             elif digest != entry.get("content_digest"):
@@ -385,6 +387,19 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
     return digests
 
 
+def _check_images_entry(manifest: Mapping[str, Any], rows: int, result: VerifyResult) -> None:
+    """The manifest's ``images`` (count, and whether images were built at all) against the images table."""
+    entry = manifest.get("images")
+    if not isinstance(entry, dict):
+        result.add("content", MANIFEST, "no images entry (count, included)")
+        return
+    if entry.get("included") is False and rows:
+        result.add("content", MANIFEST, f"images.included is false (built with --no-images), but the images "
+                   f"table has {rows} rows")
+    elif entry.get("count") != rows:
+        result.add("content", MANIFEST, f"images.count is {entry.get('count')}, but the images table has {rows} rows")
+
+
 def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResult) -> None:
     """Each image file's sha256 against its row of the images table (the file the table describes)."""
     from vogue_pack.release.format import sha256_file as file_digest
@@ -393,9 +408,13 @@ def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResu
     missing_columns = {"item_id", "path", "sha256"} - set(images.column_names)
     if missing_columns:
         return  # its content digest differs from the manifest's already; nothing to compare images with
-    for item_id, raw_path, recorded in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
-                                           images.column("sha256").to_pylist(), strict=True):
-        rel = f"{IMAGES_DIR}/{Path(str(raw_path)).name}"
+    for item_id, rel, recorded in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
+                                      images.column("sha256").to_pylist(), strict=True):
+        rel = str(rel)
+        if not rel.startswith(f"{IMAGES_DIR}/") or "/" in rel[len(IMAGES_DIR) + 1:] or unsafe_path_reason(rel):
+            result.add("content", rel, f"the images table places the image of item {item_id} outside "
+                       f"{IMAGES_DIR}/")
+            continue
         described.add(rel)
         if rel not in on_disk:
             if not (root / rel).is_symlink():

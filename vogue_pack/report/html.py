@@ -243,8 +243,9 @@ def _gallery_html(duplicate_pairs: pa.Table | None, images: pa.Table | None, ima
         for item_id in cluster.items[:MAX_CLUSTER_ITEMS]:
             row = facts.get(item_id)
             uri = None
-            if row is not None and image_root is not None and row.get("path"):
-                key = str(row["path"])
+            raw_path = (row.get("raw_path") or row.get("path")) if row is not None else None
+            if image_root is not None and raw_path:
+                key = str(raw_path)
                 if key not in thumbnails:
                     path = _safe_image_path(image_root, key)
                     thumbnails[key] = thumbnail_data_uri(path) if path is not None else None
@@ -481,7 +482,8 @@ def render_html(
     """Render ``report`` as one self-contained HTML page (byte-identical for identical input).
 
     ``images`` (the model's images table) and ``duplicate_pairs`` feed the duplicate gallery; thumbnails
-    are read from ``image_root`` (the raw root the image paths are relative to) and only when it is given.
+    are read from ``image_root`` (the raw root ``raw_path`` is relative to; ``path`` where there is
+    none) and only when it is given.
     ``stats`` (e.g. from vogue_pack.analysis.stats.compute_stats) is shown as a table in insertion order.
     ``catalogue`` gives the codes' titles (the shipped catalogue, ``vogue_pack.validate.catalogue.all_codes``).
     """

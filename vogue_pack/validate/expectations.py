@@ -307,6 +307,7 @@ def run_expectations(
     *,
     unavailable: Mapping[str, str] | None = None,
     skip_tables: tuple[str, ...] = (),
+    skip_parameters: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Run the expectation suites over ``tables``; every failed expectation becomes a finding.
 
@@ -316,7 +317,8 @@ def run_expectations(
     (an error). ``unavailable`` (table -> why, as in pipeline.Validation) names tables that were not built
     on purpose, e.g. images with ``--no-images``: their suites are skipped with an ``expect.not-run``
     warning that says why. Suites of ``skip_tables`` were switched off (``--no-images``): they do not run
-    and yield nothing (the caller records that they were off).
+    and yield nothing (the caller records that they were off); so do expectations bounded by a suite
+    parameter of ``skip_parameters`` (``raw_image`` under ``--no-images``).
     """
     unavailable = unavailable or {}
     suites = load_suites(suites_dir)
@@ -355,6 +357,8 @@ def run_expectations(
         runnable: list[tuple[int, dict[str, Any]]] = []
         needed: set[str] = set()
         for index, expectation in enumerate(expectations):
+            if _parameter_names(expectation.get("kwargs")) & set(skip_parameters):
+                continue  # bounded by something switched off (e.g. raw_image under --no-images)
             missing_params = sorted(_parameter_names(expectation.get("kwargs")) - set(params))
             missing_columns = sorted(_columns_used(expectation, table.column_names) - set(table.column_names))
             if missing_params:

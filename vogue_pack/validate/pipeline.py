@@ -10,7 +10,7 @@ import pyarrow as pa
 from vogue_pack.images.inspect import ImageOptions
 from vogue_pack.raw.licence import inspect_licence, licence_context
 from vogue_pack.raw.load import load
-from vogue_pack.raw.model import empty_table
+from vogue_pack.raw.model import empty_table, with_release_image_paths
 from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES, ReadLimits
 from vogue_pack.raw.tree import RawTree, discover
 from vogue_pack.report.findings import Finding
@@ -83,7 +83,7 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
                    if f.item_id is not None]
         images, image_findings = inspect_images(entries, options.images)
         pairs, pair_findings = find_duplicates(images, options.images)
-        tables["images"], tables["duplicate_pairs"] = images, pairs
+        tables["images"], tables["duplicate_pairs"] = with_release_image_paths(images), pairs
         findings.extend(image_findings)
         findings.extend(pair_findings)
     else:
@@ -96,7 +96,8 @@ def validate(path: Path, options: ValidateOptions | None = None) -> Validation:
         from vogue_pack.validate.expectations import run_expectations
 
         skip = () if options.check_images else ("images", "duplicate_pairs")
-        findings.extend(run_expectations(tables, unavailable=unavailable, skip_tables=skip))
+        findings.extend(run_expectations(tables, unavailable=unavailable, skip_tables=skip,
+                                         skip_parameters=() if options.check_images else ("raw_image",)))
     report = Report(root=_display_root(Path(path), tree.root), max_findings=options.max_findings)
     report.add(apply_config(findings, config))
     report.finalise()

@@ -81,7 +81,7 @@ SELECT
     i.product_brand,
     i.product_rating,
     i.categories,
-    'images/' || regexp_extract(img.path, '[^/]+$') AS image_path,
+    img.path AS image_path,
     img.sha256 AS image_sha256,
     img.bytes AS image_bytes,
     img.format AS image_format,

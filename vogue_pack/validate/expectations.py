@@ -6,8 +6,11 @@ Each suite is a GX 1.x ExpectationSuite in GX's own JSON format, aimed at one ta
 becomes a finding of the ``expect.*`` family whose ``file`` is the table, so a release gate failure lands
 in the same report as every other problem.
 
-Great Expectations is imported only inside :func:`run_expectations` (its import takes seconds), in an
-ephemeral context with analytics and progress bars off; nothing is written to disk.
+Two engines evaluate the suites and give the same findings. By default the native engine
+(vogue_pack.validate.expect_engine) computes each expectation over the Arrow tables with Great
+Expectations' semantics; Great Expectations is the reference engine (``engine="gx"``), and also runs any
+expectation the native engine does not implement. It is imported only then (its import takes seconds),
+in an ephemeral context with analytics and progress bars off; nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pyarrow as pa
 
 from vogue_pack.errors import DependencyMissing, UsageError
 from vogue_pack.report.findings import Finding, Severity
+from vogue_pack.validate.expect_engine import PARTIAL_COUNT, Outcome, evaluate
 
 # Expectation type -> finding code (a suite can override with meta {"code": "expect.<...>"}).
 _CODE_BY_TYPE: dict[str, str] = {
@@ -300,6 +304,9 @@ def _import_gx() -> Any:
     return gx
 
 
+ENGINES = ("native", "gx")
+
+
 def run_expectations(
     tables: dict[str, pa.Table],
     raw_counts: dict[str, int] | None = None,
@@ -308,6 +315,7 @@ def run_expectations(
     unavailable: Mapping[str, str] | None = None,
     skip_tables: tuple[str, ...] = (),
     skip_parameters: tuple[str, ...] = (),
+    engine: str = "native",
 ) -> list[Finding]:
     """Run the expectation suites over ``tables``; every failed expectation becomes a finding.
 
@@ -319,27 +327,18 @@ def run_expectations(
     warning that says why. Suites of ``skip_tables`` were switched off (``--no-images``): they do not run
     and yield nothing (the caller records that they were off); so do expectations bounded by a suite
     parameter of ``skip_parameters`` (``raw_image`` under ``--no-images``).
+
+    ``engine="native"`` (the default) evaluates each expectation with vogue_pack.validate.expect_engine,
+    which reproduces Great Expectations' results over the Arrow tables; an expectation it does not
+    implement runs through Great Expectations, imported only then. ``engine="gx"`` runs every expectation
+    through Great Expectations, the reference engine. Both give the same findings.
     """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown expectation engine {engine!r} (choose from {', '.join(ENGINES)})")
     unavailable = unavailable or {}
     suites = load_suites(suites_dir)
     params = suite_parameters(tables, raw_counts)
-    gx = _import_gx()
-    from great_expectations import exceptions as gx_exceptions
-    from great_expectations.core.expectation_suite import ExpectationSuite
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    datasource = context.data_sources.add_pandas("vogue_pack")
+    reference = _GreatExpectations()
 
     findings: list[Finding] = []
     for suite in suites:
@@ -355,7 +354,6 @@ def run_expectations(
             findings.append(_not_run(suite, None, f"the table {suite.table!r} was not built"))
             continue
         runnable: list[tuple[int, dict[str, Any]]] = []
-        needed: set[str] = set()
         for index, expectation in enumerate(expectations):
             if _parameter_names(expectation.get("kwargs")) & set(skip_parameters):
                 continue  # bounded by something switched off (e.g. raw_image under --no-images)
@@ -367,9 +365,57 @@ def run_expectations(
                 findings.append(_not_run(suite, expectation, f"no column {', '.join(missing_columns)}"))
             else:
                 runnable.append((index, expectation))
-                needed |= _columns_used(expectation, table.column_names)
         if not runnable:
             continue
+        outcomes: dict[int, Outcome] = {}
+        if engine == "native":
+            for index, expectation in runnable:
+                outcome = evaluate(table, expectation, params)
+                if outcome is not None:
+                    outcomes[index] = outcome
+        rest = [(index, expectation) for index, expectation in runnable if index not in outcomes]
+        if rest:
+            outcomes.update(reference.run(suite, table, rest, params))
+        for index, expectation in runnable:
+            findings.extend(_result_findings(suite, expectation, outcomes[index]))
+    return findings
+
+
+class _GreatExpectations:
+    """The reference engine: one ephemeral GX context, created on first use (GX's import takes seconds)."""
+
+    def __init__(self) -> None:
+        self._datasource: Any = None
+
+    def _source(self) -> Any:
+        if self._datasource is None:
+            gx = _import_gx()
+            from great_expectations.data_context.types.base import (
+                DataContextConfig,
+                InMemoryStoreBackendDefaults,
+                ProgressBarsConfig,
+            )
+
+            config = DataContextConfig(
+                store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+                analytics_enabled=False,
+                progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            )
+            context = gx.get_context(mode="ephemeral", project_config=config)
+            self._datasource = context.data_sources.add_pandas("vogue_pack")
+        return self._datasource
+
+    def run(self, suite: Suite, table: pa.Table, runnable: list[tuple[int, dict[str, Any]]],
+            params: Mapping[str, Any]) -> dict[int, Outcome]:
+        """Validate ``runnable`` (index, expectation) of ``suite`` over ``table``; outcomes by index."""
+        datasource = self._source()
+        from great_expectations import exceptions as gx_exceptions
+        from great_expectations.core.expectation_suite import ExpectationSuite
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+        needed: set[str] = set()
+        for _, expectation in runnable:
+            needed |= _columns_used(expectation, table.column_names)
         # The position of each expectation rides along in meta: GX returns results in its own order.
         built = []
         for index, expectation in runnable:
@@ -385,24 +431,27 @@ def run_expectations(
         asset = datasource.add_dataframe_asset(name=suite.path.stem)
         batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
             batch_parameters={"dataframe": frame})
-        outcome = batch.validate(gx_suite, expectation_parameters=params,
-                                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
-        by_index = {int(r.expectation_config.meta["vogue_pack_index"]): r for r in outcome.results}
-        for index, expectation in runnable:
-            findings.extend(_result_findings(suite, expectation, by_index[index]))
-    return findings
+        outcome = batch.validate(gx_suite, expectation_parameters=dict(params),
+                                 result_format={"result_format": "SUMMARY",
+                                                "partial_unexpected_count": PARTIAL_COUNT})
+        outcomes = {}
+        for result in outcome.results:
+            error = _exception_message(result.exception_info)
+            outcomes[int(result.expectation_config.meta["vogue_pack_index"])] = Outcome(
+                success=bool(result.success), kwargs=dict(result.expectation_config.kwargs),
+                result=dict(result.result or {}), error=error)
+        return outcomes
 
 
-def _result_findings(suite: Suite, expectation: dict[str, Any], result: Any) -> list[Finding]:
-    if result.success:
+def _result_findings(suite: Suite, expectation: dict[str, Any], outcome: Outcome) -> list[Finding]:
+    if outcome.success:
         return []
-    error = _exception_message(result.exception_info)
-    if error is not None:
-        return [_not_run(suite, expectation, error.splitlines()[0][:300])]
-    resolved = dict(result.expectation_config.kwargs)
+    if outcome.error is not None:
+        return [_not_run(suite, expectation, outcome.error.splitlines()[0][:300])]
     kwargs = expectation.get("kwargs") or {}
-    value, phrase = _observed(_jsonable(dict(result.result or {})))
-    expected = {k: _jsonable(v) for k, v in sorted(resolved.items()) if k not in _NOT_EXPECTED and v is not None}
+    value, phrase = _observed(_jsonable(dict(outcome.result)))
+    expected = {k: _jsonable(v) for k, v in sorted(outcome.kwargs.items())
+                if k not in _NOT_EXPECTED and v is not None}
     severity = _SEVERITY.get(str(expectation.get("severity", "critical")).lower(), Severity.ERROR)
     keys: dict[str, Any] = {"suite": suite.name, "expectation": expectation.get("type")}
     if kwargs.get("row_condition"):

@@ -39,5 +39,5 @@ def test_valid_image_mode_passes(name: str, small_raw_copy: Path) -> None:
     validation = run_validate(small_raw_copy, images=True)
     assert [f.to_dict() for f in validation.report.findings if f.file == file] == []
     assert validation.report.ok
-    row = [r for r in validation.tables["images"].to_pylist() if r["path"] == file]
+    row = [r for r in validation.tables["images"].to_pylist() if r["raw_path"] == file]
     assert row and row[0]["ok"] and row[0]["hash"] is not None

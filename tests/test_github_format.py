@@ -112,6 +112,9 @@ def test_every_finding_becomes_one_annotation(broken_checkout: Path) -> None:
     for entry, finding in zip(annotations, report["findings"], strict=True):
         assert entry["command"] == finding["severity"]
         assert entry["title"] == finding["code"]
+        if finding["code"].startswith("expect."):  # a release table, named in the message: no file
+            assert "file" not in entry and finding["file"] in entry["message"]
+            continue
         assert entry["file"] == f"{report['root']}/{finding['file']}"
         assert (broken_checkout / entry["file"]).exists(), entry["file"]  # a path from the checkout
         if finding.get("row") is not None:

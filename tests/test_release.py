@@ -93,8 +93,10 @@ def test_layout_holds_every_promised_file(release: Path, validation: Validation)
 
 
 def test_images_are_byte_identical_to_the_raw_ones(release: Path, validation: Validation) -> None:
-    for rel in validation.tables["images"].column("path").to_pylist():
-        assert (release / "images" / Path(rel).name).read_bytes() == (validation.root / rel).read_bytes()
+    images = validation.tables["images"]
+    for rel, raw in zip(images.column("path").to_pylist(), images.column("raw_path").to_pylist(), strict=True):
+        assert rel == f"images/{Path(raw).name}"
+        assert (release / rel).read_bytes() == (validation.root / raw).read_bytes()
 
 
 def test_tables_equal_the_validated_tables_sorted_by_key(release: Path, validation: Validation) -> None:

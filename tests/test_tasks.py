@@ -182,25 +182,22 @@ def test_every_image_path_exists_in_the_release(release: Path) -> None:
 
 
 def test_image_paths_follow_the_images_table(release: Path, tmp_path: Path) -> None:
-    """A release-relative images.path (with the raw path in its own column) gives the same tasks; a path
-    column naming a file outside the release is never followed."""
+    """A raw-tree images.path (as releases of data model 1 had) gives the same tasks as the release-relative
+    one; a path column naming a file outside the release is never followed."""
     before = tasks_jsonl(release)
-    relative = tmp_path / "relative"
-    shutil.copytree(release, relative)
-
-    def release_relative(table: pa.Table) -> pa.Table:
-        raw = table.column("path")
-        moved = pa.array([f"images/{Path(p).name}" for p in raw.to_pylist()], pa.string())
-        return _replace(table, "path", moved).append_column("raw_path", raw)
-
-    _rewrite(relative, "images", release_relative)
-    assert tasks_jsonl(relative) == before
+    assert all(p.startswith("images/") for p in pq.read_table(release / "tables" / "images.parquet")
+               .column("path").to_pylist())
+    older = tmp_path / "older"
+    shutil.copytree(release, older)
+    _rewrite(older, "images", lambda t: _replace(t, "path", t.column("raw_path")))
+    assert tasks_jsonl(older) == before
     hostile = tmp_path / "hostile"
     shutil.copytree(release, hostile)
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"not for the model")
-    _rewrite(hostile, "images", lambda t: _replace(t, "path", pa.array(
-        [str(secret)] + ["../" * 8 + "etc/passwd"] * (t.num_rows - 1), pa.string())))
+    _rewrite(hostile, "images", lambda t: _replace(_replace(t, "path", pa.array(
+        [str(secret)] + ["../" * 8 + "etc/passwd"] * (t.num_rows - 1), pa.string())), "raw_path", pa.array(
+        ["../" * 8 + "etc/passwd"] * (t.num_rows - 1) + [str(secret)], pa.string())))
     text = tasks_jsonl(hostile)
     assert "secret" not in text and "passwd" not in text
     assert all(i["image"] is None for r in iter_tasks(hostile) for i in r["catalogue_items"])

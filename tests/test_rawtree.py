@@ -271,3 +271,22 @@ def test_folders_nested_thousands_deep_are_walked_not_a_recursion_error(small_ra
             os.close(fds[level])
             os.rmdir("d", dir_fd=fds[level - 1])
         os.close(fds[0])
+
+
+def test_folder_resolving_outside_the_root_is_not_read(small_raw_copy: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder that resolves elsewhere without being a link (a bind mount, a folder swapped while the
+    walk runs) is reported and nothing under it is listed; the resolution is checked per folder."""
+    import vogue_pack.raw.tree as tree_module
+
+    real = os.path.realpath
+    moved = str(tmp_path / "mounted-elsewhere")
+
+    def realpath(path: str | os.PathLike[str]) -> str:
+        resolved = real(path)
+        return moved if resolved.endswith(os.sep + "metadata") else resolved
+
+    monkeypatch.setattr(tree_module.os.path, "realpath", realpath)
+    tree, found = discover(small_raw_copy)
+    assert [(f.code, f.value) for f in found if f.file == "metadata"] == [("tree.outside-root", moved)]
+    assert not any(path.startswith("metadata/") for path in tree.files)

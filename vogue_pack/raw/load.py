@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ import pyarrow as pa
 
 from vogue_pack.raw.fileschemas import CsvRows, JsonSchema, check_csv, json_schema, tag_codes, tag_placeholder
 from vogue_pack.raw.model import TABLES, table_from_columns
-from vogue_pack.raw.reader import FAILED, ReadLimits, parse_int_list, parse_json, read_csv, read_text
+from vogue_pack.raw.reader import FAILED, ReadLimits, parse_int_list, parse_json_certified, read_csv, read_text
+from vogue_pack.raw.transcript_shape import certifier
 from vogue_pack.raw.tree import ID, ID_MAX, REQUIRED_FILES, RawFile, RawTree, parse_transcript_name
 from vogue_pack.report.findings import Finding, finding
 
@@ -187,12 +189,16 @@ class _Loader:
     def read_text(self, entry: RawFile) -> str | None:
         return read_text(self.tree, entry, self.f, self.limits)
 
-    def checked_json(self, text: str | None, rel: str, schema: JsonSchema) -> Any:
-        """Parse ``text`` strictly and check it against ``schema``; FAILED when unreadable or not JSON."""
+    def checked_json(self, text: str | None, rel: str, schema: JsonSchema,
+                     certify: Callable[[Any], int | None] | None = None) -> Any:
+        """Parse ``text`` strictly and check it against ``schema``; FAILED when unreadable or not JSON.
+
+        ``certify`` (see raw/transcript_shape.py) may vouch that the document satisfies ``schema``: the
+        schema then has nothing to report and is not run."""
         if text is None:
             return FAILED
-        doc = parse_json(text, rel, self.f, self.limits.values)
-        if doc is not FAILED:
+        doc, certified = parse_json_certified(text, rel, self.f, self.limits.values, certify)
+        if doc is not FAILED and not certified:
             self.f.extend(schema.check(doc, rel))
         return doc
 
@@ -220,12 +226,12 @@ class _Loader:
         self.load_mapping()
         self.load_items()
         self.load_scenarios()
-        self.load_transcripts()
-        for role in ("seeker", "assistant"):
-            self.load_ratings(role)
-        self.load_profiles()
-        self.load_profile_ratings()
-        self.load_surveys()
+        with self.transcripts_alongside():  # a large tree's transcripts parse in workers meanwhile
+            for role in ("seeker", "assistant"):
+                self.load_ratings(role)
+            self.load_profiles()
+            self.load_profile_ratings()
+            self.load_surveys()
         self.derive_conversation_items()
         self.load_files()
 
@@ -346,7 +352,13 @@ class _Loader:
         self.finish("scenarios")
 
     # --- transcripts ---------------------------------------------------------------------------------
-    def load_transcripts(self) -> None:
+    @contextmanager
+    def transcripts_alongside(self) -> Iterator[None]:
+        """Load the transcripts; for a large tree, in worker processes while the body of the ``with`` runs.
+
+        The findings keep the order of a serial run (the transcripts', then the body's), and chunks are
+        concatenated in path order, so the result depends neither on the number of workers nor on timing.
+        """
         entries = self.tree.of_kind("transcript")
         if not entries and (self.tree.root / "conversation_trials").is_dir():
             self.f.append(finding("tree.missing-file", "no transcript files in conversation_trials/transcripts/",
@@ -357,16 +369,23 @@ class _Loader:
             self.transcript_batch(entries, stage)
             for table in TRANSCRIPT_TABLES:
                 self.finish(table)
+            yield
             return
-        # Large trees: parse transcripts in worker processes; each returns Arrow tables (cheap to pickle)
-        # and its findings. Chunks are concatenated in path order, so the result does not depend on jobs.
+        # Large trees: each worker returns Arrow tables (cheap to pickle) and its findings.
         size = max(1, len(entries) // (jobs * 4))
         chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
         results = []
         done = 0
+        later: list[Finding] = []
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             jobs_in = [(self.tree.root, chunk, self.limits) for chunk in chunks]
-            for chunk, result in zip(chunks, pool.map(_transcript_chunk, jobs_in), strict=True):
+            pending = pool.map(_transcript_chunk, jobs_in)
+            self.f = later
+            try:
+                yield
+            finally:
+                self.f = self.out.findings
+            for chunk, result in zip(chunks, pending, strict=True):
                 results.append(result)
                 done += len(chunk)
                 if self.progress is not None:
@@ -375,16 +394,18 @@ class _Loader:
             self.out.tables[table] = pa.concat_tables([r[0][table] for r in results]).combine_chunks()
         for _, found in results:
             self.f.extend(found)
+        self.f.extend(later)
 
     def transcript_batch(self, entries: list[RawFile], stage: str | None = None) -> None:
         """Parse and check transcripts into the conversations/turns/utterances buffers."""
         schema = json_schema("transcript")
+        certify = certifier(schema.raw)
         codes = tag_codes()
         placeholder = tag_placeholder()
         for done, entry in enumerate(entries):
             if self.progress is not None and stage is not None and done % 50 == 0:
                 self.progress(stage, done, len(entries))
-            doc = self.checked_json(self.read_text(entry), entry.path, schema)
+            doc = self.checked_json(self.read_text(entry), entry.path, schema, certify)
             if isinstance(doc, dict):
                 self._transcript(entry.path, doc, codes, placeholder)
         if self.progress is not None and stage is not None:

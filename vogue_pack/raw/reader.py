@@ -116,12 +116,24 @@ def parse_json(text: str, file: str, findings: list[Finding], max_values: int = 
     Returns FAILED when the text is not JSON at all, or holds more than ``max_values`` values (counted
     before parsing, so a hostile file never gets to build its objects).
     """
+    return parse_json_certified(text, file, findings, max_values)[0]
+
+
+def parse_json_certified(text: str, file: str, findings: list[Finding], max_values: int = MAX_VALUES,
+                         certify: Callable[[Any], int | None] | None = None) -> tuple[Any, bool]:
+    """:func:`parse_json`, and whether ``certify`` vouched for the document returned.
+
+    ``certify(document)`` returns the number of object keys of a document whose shape it certifies
+    (e.g. ``transcript_shape.certify``: it satisfies a schema, so it nests within MAX_JSON_DEPTH), or None;
+    its count then stands in for the key walk of the duplicate-key proof. The flag is True only for a
+    document of the fast path that ``certify`` accepted and that held no non-finite number.
+    """
     values = count_json_values(text, max_values)
     if values > max_values:
         findings.append(finding("file.too-large", f"about {values:,} JSON values; not parsed (limit "
                                 f"{max_values:,} values per file, --max-values)", file=file, value=values,
                                 expected=f"<= {max_values} values"))
-        return FAILED
+        return FAILED, False
     flags = {"dup": False, "nonfinite": False}
 
     on_constant, on_float = _non_finite_hooks(flags)
@@ -135,12 +147,15 @@ def parse_json(text: str, file: str, findings: list[Finding], max_values: int = 
     except (ValueError, RecursionError):
         document = FAILED
     if document is not FAILED:
-        keys = _keys_within_depth(document)
+        keys = certify(document) if certify is not None else None
+        certified = keys is not None
+        if keys is None:
+            keys = _keys_within_depth(document)
         if keys is not None and keys == text.count('":') + len(_QUOTE_BLANK_COLON.findall(text)):
             if flags["nonfinite"]:
                 _report_json_anomalies(document, "", file, findings)
-            return document
-    return _parse_json_hooked(text, file, findings)
+            return document, certified and not flags["nonfinite"]
+    return _parse_json_hooked(text, file, findings), False
 
 
 _QUOTE_BLANK_COLON = re.compile(r'"[ \t\r\n]+:')

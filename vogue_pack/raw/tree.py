@@ -200,11 +200,6 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
                     "tree.symlink", f"symbolic link to {target!r}: replace it with the real file; links are "
                     "never followed", file=rel, value=target))
                 continue
-            real = os.path.realpath(entry.path)
-            if os.path.commonpath([real_root, real]) != real_root:
-                findings.append(finding("tree.outside-root", "path resolves outside the raw root; not read",
-                                        file=rel, value=real))
-                continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
@@ -214,6 +209,13 @@ def discover(path: Path) -> tuple[RawTree, list[Finding]]:
                 if classify(rel)[0] not in ("unknown", "supplement") or claimed_id(rel) is not None:
                     findings.append(finding("tree.not-a-file", "this path is named like a data file but is a "
                                             "folder; not read: replace it with the file", file=rel))
+                    continue
+                # Links are never followed, so every entry of a folder reached through real folders lies
+                # inside the root: the resolution is checked once per folder, not once per file.
+                real = os.path.realpath(entry.path)
+                if os.path.commonpath([real_root, real]) != real_root:
+                    findings.append(finding("tree.outside-root", "path resolves outside the raw root; not read",
+                                            file=rel, value=real))
                     continue
                 stack.append((listing(Path(entry.path), rel), rel))
                 continue

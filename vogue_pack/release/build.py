@@ -12,9 +12,12 @@ The layout and every guarantee are described in docs/release-format.md. In short
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -113,17 +116,48 @@ def _inside(root: Path, rel: str) -> Path:
 
 
 def raw_tree_digest(root: Path, paths: Iterable[str]) -> RawDigest:
-    """SHA-256 over the sorted lines ``<sha256>  <path>`` of every raw file (what ``sha256sum`` prints)."""
+    """SHA-256 over the sorted lines ``<sha256>  <path>`` of every raw file (what ``sha256sum`` prints).
+
+    The files are the ones discovery listed; each costs one open (refusing a link), one ``fstat`` and one
+    read. Their folders are resolved once each: a folder that became a link or resolves outside the
+    root since discovery is refused, as is a file that became a link or stopped being a regular file.
+    """
     rels = sorted(set(paths))
+    real_root = os.path.realpath(root)
+    checked: set[str] = set()
+    lines: list[str] = []
+    total = 0
+    for rel in rels:
+        folder = rel.rpartition("/")[0]
+        if folder not in checked:
+            expected = os.path.join(real_root, *folder.split("/")) if folder else real_root
+            if os.path.realpath(root / folder) != expected:
+                raise UsageError(f"{rel}: a link or a path outside the raw tree; refusing to read it")
+            checked.add(folder)
+        sha, size = _sha256_regular(root / rel, rel)
+        lines.append(f"{sha}  {rel}\n")
+        total += size
+    return RawDigest(digest=sha256_bytes("".join(lines).encode("utf-8")), files=len(rels), bytes=total)
 
-    def one(rel: str) -> tuple[str, int]:
-        path = _inside(root, rel)
-        return sha256_file(path), path.stat().st_size
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(one, rels))
-    lines = "".join(f"{sha}  {rel}\n" for rel, (sha, _n) in zip(rels, results, strict=True))
-    return RawDigest(digest=sha256_bytes(lines.encode("utf-8")), files=len(rels), bytes=sum(n for _s, n in results))
+def _sha256_regular(path: Path, rel: str) -> tuple[str, int]:
+    """The sha256 and size of a regular file, opened without following a link (one open, stat, read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            raise UsageError(f"{rel}: a link or a path outside the raw tree; refusing to read it") from exc
+        if exc.errno == errno.ENOENT:
+            raise UsageError(f"{rel}: listed by validation but no longer in the raw tree; validate again") from exc
+        raise
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{rel}: listed by validation but no longer a regular file; validate again")
+        digest = hashlib.sha256()
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest(), info.st_size
 
 
 def release_report(report: Report, root: Path) -> Report:

@@ -146,16 +146,6 @@ def table_schema(name: str) -> Any:
     return from_yaml((data_dir("schemas") / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
-def _column_spec(schema: Any, column: str) -> Any:
-    for key, spec in schema.columns.items():
-        if spec.regex:
-            if re.fullmatch(key, column):
-                return spec
-        elif key == column:
-            return spec
-    return None
-
-
 _INT_PATTERN = r"^\s*[+-]?\d{1,18}\s*$"
 _FLOAT_PATTERN = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
@@ -191,21 +181,20 @@ def _parse_column(raw: list[str], dtype: str) -> tuple[list[Any], list[int]]:
     return parsed.to_pylist(), bad
 
 
-def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Finding]]:
+def check_csv(name: str, rows: CsvRows, engine: str = "native") -> tuple[dict[str, list[Any]], list[Finding]]:
     """Type every cell by ``schemas/<name>.yaml`` and run its checks lazily.
 
     Returns the typed columns (unparseable cells become None) and the findings, each with the CSV
-    line number and column name.
+    line number and column name. ``engine="native"`` (the default) evaluates the schema's checks in plain
+    Python with pandera's semantics (see :func:`native_failures`) and hands any schema it does not fully
+    understand to pandera; ``engine="pandera"`` always runs pandera (the reference the native engine is
+    tested against). Both give the same findings.
     """
-    import pandas as pd
-    import pandera.errors
-
-    schema = table_schema(name)
     findings: list[Finding] = []
     typed: dict[str, list[Any]] = {}
     bad_cells: set[tuple[int, str]] = set()
-    dtypes = {c: str(spec.dtype) for c in rows.header if (spec := _column_spec(schema, c)) is not None}
-    present = list(dtypes)
+    specs = table_spec(name)
+    dtypes = {c: str(spec["dtype"]) for c in rows.header if (spec := _column_spec_of(specs, c)) is not None}
     for column, dtype in dtypes.items():
         raw = [cells.get(column, "") for cells in rows.cells]
         values, bad = _parse_column(raw, dtype)
@@ -219,35 +208,157 @@ def check_csv(name: str, rows: CsvRows) -> tuple[dict[str, list[Any]], list[Find
         typed[column] = values
     if not rows.lines:
         return typed, findings
+    failures = native_failures(name, typed, rows.lines) if engine == "native" else None
+    if failures is None:
+        failures = pandera_failures(name, typed, dtypes, rows.lines)
+    index_of = {line: i for i, line in enumerate(rows.lines)}
+    for check, column, line in failures:
+        if (line, column) in bad_cells:
+            continue
+        check_name = check.split("(")[0]
+        code = _CHECK_CODES.get(check_name, "schema.check")
+        value = rows.cells[index_of[line]].get(column) if code != "schema.missing" else None
+        findings.append(finding(
+            code, _check_message(column, check, value), file=rows.file, row=line, column=column,
+            value=value, expected=check))
+    return typed, findings
+
+
+@functools.cache
+def table_spec(name: str) -> dict[str, dict[str, Any]]:
+    """The columns of ``schemas/<name>.yaml`` as written (key -> dtype, nullable, unique, regex, checks)."""
+    return dict(_table_document(name)["columns"])
+
+
+def _column_spec_of(specs: dict[str, dict[str, Any]], column: str) -> dict[str, Any] | None:
+    """The spec that types ``column``: its own key, or the first regex key that matches it whole."""
+    for key, spec in specs.items():
+        if spec.get("regex"):
+            if re.fullmatch(key, column):
+                return spec
+        elif key == column:
+            return spec
+    return None
+
+
+_NATIVE_TOP = {"schema_type", "version", "columns"}
+_NATIVE_COLUMN = {"dtype", "nullable", "unique", "regex", "checks"}
+_NATIVE_DTYPES = {"str", "Int64", "Float64"}
+
+
+def native_failures(name: str, typed: dict[str, list[Any]], lines: list[int]) -> list[tuple[str, str, int]] | None:
+    """Every failed check as ``(check, column, line)``, like pandera's lazy failure cases; None when the
+    schema uses anything this engine does not implement (then pandera runs).
+
+    Pandera's semantics, reproduced: a regex column key applies to every column it matches from the start
+    (``re.match``); a column no key names is not checked; ``nullable: false`` fails each blank or
+    unparseable cell (``not_nullable``); ``unique`` fails every row whose value occurs more than once,
+    blanks left out (``field_uniqueness``); the checks skip blanks. ``tests/test_csv_engine.py`` compares
+    the two engines on thousands of generated tables.
+    """
+    document = _table_document(name)
+    if set(document) - _NATIVE_TOP:
+        return None
+    specs = table_spec(name)
+    owners: dict[str, list[str]] = {}
+    for key, spec in specs.items():
+        if not isinstance(spec, dict) or set(spec) - _NATIVE_COLUMN or spec.get("dtype") not in _NATIVE_DTYPES:
+            return None
+        matched = [c for c in typed if (re.match(key, c) if spec.get("regex") else c == key)]
+        for column in matched:
+            owners.setdefault(column, []).append(key)
+    if any(len(keys) > 1 for keys in owners.values()):
+        return None  # one column under two specs: pandera's handling (dtype clashes) is not reproduced
+    failures: list[tuple[str, str, int]] = []
+    for column, (key,) in owners.items():
+        spec = specs[key]
+        values = typed[column]
+        tests = [_native_test(check, argument) for check, argument in (spec.get("checks") or {}).items()]
+        if any(test is None for test in tests):
+            return None
+        if not spec.get("nullable", False):
+            failures.extend(("not_nullable", column, line) for line, value in zip(lines, values, strict=True)
+                            if value is None)
+        if spec.get("unique", False):
+            counts: dict[Any, int] = {}
+            for value in values:
+                if value is not None:
+                    counts[value] = counts.get(value, 0) + 1
+            failures.extend(("field_uniqueness", column, line) for line, value in zip(lines, values, strict=True)
+                            if value is not None and counts[value] > 1)
+        for test in tests:
+            assert test is not None
+            text, passes = test
+            failures.extend((text, column, line) for line, value in zip(lines, values, strict=True)
+                            if value is not None and not passes(value))
+    return failures
+
+
+@functools.cache
+def _table_document(name: str) -> dict[str, Any]:
+    """``schemas/<name>.yaml`` read with PyYAML alone (pandera reads the same file into its schema)."""
+    import yaml
+
+    return dict(yaml.safe_load((data_dir("schemas") / f"{name}.yaml").read_text(encoding="utf-8")))
+
+
+def _native_test(check: str, argument: Any) -> tuple[str, Callable[[Any], bool]] | None:
+    """pandera's text for the check and a predicate over one non-blank value; None when not implemented."""
+    if check == "isin" and isinstance(argument, list):
+        allowed = frozenset(argument)
+        return f"isin({argument})", lambda v: v in allowed
+    if check == "str_matches" and isinstance(argument, str):
+        pattern = re.compile(argument)
+        return f"str_matches('{argument}')", lambda v: pattern.match(v) is not None
+    if check == "greater_than_or_equal_to" and _is_number(argument):
+        return f"greater_than_or_equal_to({argument})", lambda v: v >= argument
+    if check == "in_range" and isinstance(argument, dict) and set(argument) == {"min_value", "max_value"} \
+            and all(_is_number(a) for a in argument.values()):
+        low, high = argument["min_value"], argument["max_value"]
+        return f"in_range({low}, {high})", lambda v: low <= v <= high
+    if check == "str_length" and isinstance(argument, dict) and set(argument) <= {"min_value", "max_value"} \
+            and all(a is None or (_is_number(a) and isinstance(a, int)) for a in argument.values()):
+        low, high = argument.get("min_value"), argument.get("max_value")
+        if low is None:
+            return None
+        return (f"str_length({low}, {high})",
+                lambda v: len(v) >= low and (high is None or len(v) <= high))
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def pandera_failures(name: str, typed: dict[str, list[Any]], dtypes: dict[str, str],
+                     lines: list[int]) -> list[tuple[str, str, int]]:
+    """The failure cases of pandera's lazy validation of the typed columns, as ``(check, column, line)``
+    (dtype failures left out: the cells were typed before, and unparseable ones are findings already)."""
+    import pandas as pd
+    import pandera.errors
+
+    schema = table_schema(name)
+    present = list(dtypes)
     frame = pd.DataFrame(
         {c: pd.array(typed[c], dtype=_pandas_dtype(dtypes[c])) for c in present},
-        index=pd.Index(rows.lines, name="line"),
+        index=pd.Index(lines, name="line"),
     )
     missing = [k for k, spec in schema.columns.items() if not spec.regex and k not in present]
     active = schema.remove_columns(missing) if missing else schema
-    index_of = {line: i for i, line in enumerate(rows.lines)}
+    failures: list[tuple[str, str, int]] = []
     try:
         active.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        for record in cases.to_dict("records"):
+        for record in exc.failure_cases.to_dict("records"):
             check = str(record.get("check") or "")
             column = record.get("column")
             line = record.get("index")
             if column is None or line is None or (isinstance(line, float) and math.isnan(line)):
                 continue
-            line = int(line)
-            if (line, column) in bad_cells:
+            if check.split("(")[0] in ("dtype", "coerce_dtype"):
                 continue
-            check_name = check.split("(")[0]
-            if check_name in ("dtype", "coerce_dtype"):
-                continue
-            code = _CHECK_CODES.get(check_name, "schema.check")
-            value = rows.cells[index_of[line]].get(column) if code != "schema.missing" else None
-            findings.append(finding(
-                code, _check_message(column, check, value), file=rows.file, row=line, column=column,
-                value=value, expected=check))
-    return typed, findings
+            failures.append((check, str(column), int(line)))
+    return failures
 
 
 def _pandas_dtype(dtype: str) -> Any:

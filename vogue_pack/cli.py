@@ -18,7 +18,7 @@ import click
 from vogue_pack._version import __version__
 from vogue_pack.console import plural, progress_enabled
 from vogue_pack.errors import UsageError
-from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES
+from vogue_pack.raw.limits import MAX_TEXT_BYTES, MAX_VALUES
 
 if TYPE_CHECKING:
     from vogue_pack.images.inspect import ImageOptions
@@ -728,3 +728,7 @@ def main() -> None:
         _report_bug()
         sys.exit(EXIT_BUG)
 
+
+
+if __name__ == "__main__":  # python -m vogue_pack.cli
+    main()

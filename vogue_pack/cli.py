@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +57,8 @@ def _os_error_message(exc: OSError) -> str:
 
 
 def _report_bug() -> None:
+    import traceback  # only for a bug: not on the import path of every command line
+
     traceback.print_exc()
     click.echo("\ninternal error: this is a bug in vogue-pack, not a problem with your data. "
                "Please report it with the traceback above.", err=True)

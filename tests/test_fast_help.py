@@ -102,13 +102,15 @@ def test_terminal_columns_are_shutils(monkeypatch: pytest.MonkeyPatch, env: dict
     (["--help"], {}), (["-h"], {}), ([], {}),
     (["--help"], {"COLUMNS": "60"}), (["--help"], {"COLUMNS": "200"}), ([], {"COLUMNS": "55"}),
     (["--help"], {"COLUMNS": "junk"}), (["-h"], {"NO_COLOR": "1", "COLUMNS": "90"}),
+    (["--help"], {"PYTHONIOENCODING": "utf-16"}), ([], {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"}),
 ])
 def test_fresh_console_scripts_print_the_same(tmp_path: Path, args: list[str], env: dict[str, str]) -> None:
     fast, slow = _scripts(tmp_path)
     fast_run = _run(fast, args, _env(**env))
     assert fast_run == _run(slow, args, _env(**env))
     assert fast_run[0] == (0 if args else 2)
-    assert (fast_run[1] if args else fast_run[2]).startswith(b"Usage: vogue-pack [OPTIONS] COMMAND [ARGS]...\n")
+    printed = (fast_run[1] if args else fast_run[2]).decode(env.get("PYTHONIOENCODING", "utf-8"))
+    assert printed.startswith("Usage: vogue-pack [OPTIONS] COMMAND [ARGS]...\n")
 
 
 def _on_terminal(script: Path, columns: int) -> bytes:
@@ -145,7 +147,8 @@ def test_on_a_terminal_the_width_is_the_terminals(tmp_path: Path, columns: int) 
     assert printed != _on_terminal(fast, 80)
 
 
-def test_a_closed_pipe_exits_as_click_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_closed_pipe_exits_as_click_does(tmp_path: Path, unbuffered: str) -> None:
     fast, slow = _scripts(tmp_path)
     results = []
     for script in (fast, slow):
@@ -153,11 +156,27 @@ def test_a_closed_pipe_exits_as_click_does(tmp_path: Path) -> None:
         os.close(read)
         try:
             done = subprocess.run([sys.executable, str(script), "--help"], stdout=write, stderr=subprocess.PIPE,
-                                  env=_env(), timeout=120, check=False)
+                                  env=_env(PYTHONUNBUFFERED=unbuffered), timeout=120, check=False)
         finally:
             os.close(write)
         results.append((done.returncode, done.stderr))
     assert results[0] == results[1] == (1, b"")
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+@pytest.mark.parametrize("args", [["--help"], []])
+def test_a_full_disk_fails_as_through_click(tmp_path: Path, unbuffered: str, args: list[str]) -> None:
+    """stdout or stderr (a bare call) on /dev/full: the same message, exit code and interpreter complaint."""
+    fast, slow = _scripts(tmp_path)
+    results = []
+    for script in (fast, slow):
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run([sys.executable, str(script), *args], stdout=full if args else subprocess.PIPE,
+                                  stderr=subprocess.PIPE if args else full, env=_env(PYTHONUNBUFFERED=unbuffered),
+                                  timeout=120, check=False)
+        results.append((done.returncode, done.stdout, done.stderr))
+    assert results[0] == results[1]
+    assert results[0][0] != 0
 
 
 def test_other_names_and_completion_go_to_click(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ def test_every_width_is_clicks_own_help(monkeypatch: pytest.MonkeyPatch, capsys:
     """From 1 to 130 columns (click clamps below 52 and above 100) and for unusable COLUMNS values, the stored
     page is what click prints for ``--help``: the width rule and every page."""
     assert click.formatting.FORCED_WIDTH is None  # (set only inside CliRunner)
+    # what the entry module assumes of the group: its help options, and help (on stderr) for no arguments
+    assert sorted(args[0] for args in _entry.HELP_ARGS) == sorted(cli.context_settings["help_option_names"])
+    assert cli.no_args_is_help and not cli.invoke_without_command
     seen = set()
     for columns in [*map(str, range(1, 131)), "0", "-5", "wide", ""]:
         monkeypatch.setenv("COLUMNS", columns)

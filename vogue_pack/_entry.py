@@ -57,9 +57,9 @@ def _print_help_and_exit(args: list[str]) -> None:
     except OSError as exc:
         if stream is not sys.stdout:  # as through click: the error escapes, its traceback lost on that stream
             raise
-        # as vogue_pack.cli.main reports it (`vogue-pack --help > /dev/full`)
-        sys.stderr.write(f"error: {exc.strerror or str(exc) or type(exc).__name__}\n")
-        sys.stderr.flush()
+        if sys.stderr is not None:  # as vogue_pack.cli.main reports it (`vogue-pack --help > /dev/full`)
+            sys.stderr.write(f"error: {exc.strerror or str(exc) or type(exc).__name__}\n")
+            sys.stderr.flush()
         sys.exit(EXIT_USAGE)
     sys.exit(code)
 

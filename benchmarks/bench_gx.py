@@ -65,7 +65,7 @@ def main() -> None:
     rows: list[tuple[str, tuple[float, float]]] = []
     rows.append(("`python -c pass` (interpreter start)", wall([*env_python, "pass"], args.repeat)))
     rows.append(("`vogue-pack --help`", wall([*env_python, "import sys; sys.argv=['vogue-pack','--help'];"
-                                              "from vogue_pack.cli import main; main()"], args.repeat)))
+                                              "from vogue_pack._entry import main; main()"], args.repeat)))
     rows.append(("`import great_expectations`", wall([*env_python, "import great_expectations"], args.repeat)))
     rows.append(("`import pandera`", wall([*env_python, "import pandera"], args.repeat)))
 

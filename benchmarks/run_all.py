@@ -81,7 +81,10 @@ class Side:
                     "SOURCE_DATE_EPOCH": "1760000000", "NO_COLOR": "1"}
 
     def cli(self, *args: str) -> list[str]:
-        return [sys.executable, "-c", "from vogue_pack.cli import main; main()", *args]
+        """The console script's entry point (vogue_pack._entry where the version has it), named as installed."""
+        entry = "vogue_pack._entry" if (self.source / "vogue_pack" / "_entry.py").exists() else "vogue_pack.cli"
+        return [sys.executable, "-c", f"import sys; sys.argv[0] = 'vogue-pack'; from {entry} import main; main()",
+                *args]
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:

@@ -151,7 +151,7 @@ def test_pre_commit_hook_runs_a_real_command() -> None:
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
     program, command, *args = hook["entry"].split()
-    scripts = re.findall(r'^(\S+) = "vogue_pack\.cli:main"$', (PROJECT / "pyproject.toml").read_text(), re.M)
+    scripts = re.findall(r'^(\S+) = "vogue_pack\._entry:main"$', (PROJECT / "pyproject.toml").read_text(), re.M)
     assert program in scripts
     assert command in cli.commands
     assert hook["args"] == ["."]

@@ -1,5 +1,6 @@
 """`vogue-pack --help`, `query` and `verify` never import Great Expectations or pandera (their imports take
-seconds); checked in fresh processes through sys.modules, with a positive control proving the check works."""
+seconds), and the console script's top-level help imports neither click nor the rest of the package; checked in
+fresh processes through sys.modules, with positive controls proving the checks work."""
 
 from __future__ import annotations
 
@@ -20,21 +21,22 @@ HEAVY = ("great_expectations", "pandera")
 RUNNER = textwrap.dedent("""
     import json, os, sys
     sys.argv = ["vogue-pack", *json.loads(os.environ["VP_ARGS"])]
-    from vogue_pack.cli import main
     code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
+    if os.environ["VP_ENTRY"]:
+        try:
+            __import__(os.environ["VP_ENTRY"], fromlist=["main"]).main()
+        except SystemExit as exc:
+            code = exc.code
     with open(os.environ["VP_OUT"], "w", encoding="utf-8") as out:
         json.dump({"code": code, "modules": sorted(sys.modules)}, out)
 """)
 
 
-def run_cli(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
-    """Run the console entry point with ``args`` in a fresh interpreter; its exit code and imported modules."""
+def run_cli(args: list[str], tmp_path: Path, entry: str = "vogue_pack.cli") -> tuple[int, set[str]]:
+    """Run ``entry.main`` (none: only the runner) with ``args`` in a fresh interpreter; its exit code and
+    imported modules."""
     out = tmp_path / "modules.json"
-    env = {**os.environ, "VP_ARGS": json.dumps(args), "VP_OUT": str(out)}
+    env = {**os.environ, "VP_ARGS": json.dumps(args), "VP_OUT": str(out), "VP_ENTRY": entry}
     subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=tmp_path, capture_output=True, check=False)
     result = json.loads(out.read_text(encoding="utf-8"))
     return int(result["code"] or 0), set(result["modules"])
@@ -56,6 +58,30 @@ def test_help_imports_neither(args: list[str], tmp_path: Path) -> None:
     code, modules = run_cli(args, tmp_path)
     assert code == 0
     assert "vogue_pack.cli" in modules
+    assert heavy_modules(modules) == set()
+
+
+# the console script's top-level help: the package, its version, the entry module and the stored pages
+FAST_HELP_MODULES = {"vogue_pack", "vogue_pack._version", "vogue_pack._entry", "vogue_pack._help_pages"}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []])
+def test_the_console_scripts_help_imports_only_its_pages(args: list[str], tmp_path: Path) -> None:
+    """Not click, no other module of the package, nothing of the standard library an interpreter has not
+    loaded already (the runner's own imports are subtracted)."""
+    code, modules = run_cli(args, tmp_path, entry="vogue_pack._entry")
+    assert code == (0 if args else 2)  # bare: click's usage error, help on stderr
+    _, runner_only = run_cli(args, tmp_path, entry="")
+    assert modules - runner_only == FAST_HELP_MODULES
+    assert "click" not in modules
+
+
+@pytest.mark.parametrize("args", [["validate", "--help"], ["--version"]])
+def test_the_console_script_runs_the_rest_through_click(args: list[str], tmp_path: Path) -> None:
+    """The positive control of the check above: any other command line imports click and the command line."""
+    code, modules = run_cli(args, tmp_path, entry="vogue_pack._entry")
+    assert code == 0
+    assert {"click", "vogue_pack.cli"} <= modules
     assert heavy_modules(modules) == set()
 
 

@@ -146,6 +146,11 @@ def test_help_and_version(installed: Installed) -> None:
     assert version.returncode == 0 and "vogue-pack" in version.stdout
     top = installed.run("--help")
     assert top.returncode == 0, _tail(top)
+    # the console script prints its stored page (vogue_pack/_entry.py): the installed click prints the same
+    by_click = subprocess.run([str(installed.python), "-c", "import sys; sys.argv[0] = 'vogue-pack'; "
+                               "from vogue_pack.cli import main; main()", "--help"],
+                              capture_output=True, text=True, check=False, cwd=installed.work, env=_clean_env())
+    assert (top.stdout, top.stderr) == (by_click.stdout, by_click.stderr) and by_click.returncode == 0
     for command in ("demo", "synth", "validate", "build", "verify", "query", "stats", "evaluate", "docs"):
         assert f"  {command}" in top.stdout, command
         sub = installed.run(command, "--help")

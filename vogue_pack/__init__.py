@@ -9,12 +9,13 @@ The library's entry points are re-exported here and imported on first use, so th
     vogue_pack.build_release(result, "1.0", Path("release"))
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
 from vogue_pack._version import __version__
+
+# Every command line pays for this module, and `vogue-pack --help` imports nothing else of the package
+# (vogue_pack/_entry.py): so no __future__, typing or importlib here (mypy reads any TYPE_CHECKING as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -35,8 +36,10 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'vogue_pack' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    from importlib import import_module
+
+    return getattr(import_module(module), name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ import click
 from vogue_pack._version import __version__
 from vogue_pack.console import plural, progress_enabled
 from vogue_pack.errors import UsageError
-from vogue_pack.raw.reader import MAX_TEXT_BYTES, MAX_VALUES
+from vogue_pack.raw.limits import MAX_TEXT_BYTES, MAX_VALUES
 
 if TYPE_CHECKING:
     from vogue_pack.images.inspect import ImageOptions
@@ -58,6 +57,8 @@ def _os_error_message(exc: OSError) -> str:
 
 
 def _report_bug() -> None:
+    import traceback  # only for a bug: not on the import path of every command line
+
     traceback.print_exc()
     click.echo("\ninternal error: this is a bug in vogue-pack, not a problem with your data. "
                "Please report it with the traceback above.", err=True)
@@ -728,3 +729,7 @@ def main() -> None:
         _report_bug()
         sys.exit(EXIT_BUG)
 
+
+
+if __name__ == "__main__":  # python -m vogue_pack.cli
+    main()

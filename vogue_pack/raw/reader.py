@@ -11,17 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vogue_pack.raw.fileschemas import CsvRows
+from vogue_pack.raw.limits import MAX_TEXT_BYTES, MAX_VALUES  # the two budgets (why: raw/limits.py)
 from vogue_pack.raw.tree import RawFile, RawTree
 from vogue_pack.report.findings import Finding, finding
 
-# Memory is spent per parsed value (a Python object per JSON value or CSV cell, a few hundred bytes each
-# through the typed columns and the schema checks) and per byte (a long text is held as bytes, as text, as
-# cells, in the pandera frame, in the tables: about 8 copies at worst), so one raw file has two budgets: its
-# size and its number of values, the latter counted before a file is parsed or while it is.
-# docs/benchmarks.md ("Memory") measures them: within both, validate stays under 4x the largest raw file
-# plus 300 MB. The real release's largest text file is about 100 KB and holds about 3,000 values.
-MAX_TEXT_BYTES = 8 * 2**20
-MAX_VALUES = 200_000
 MAX_JSON_DEPTH = 64  # a VOGUE file nests 6 levels; deeper is damage or an attack on the recursive checks
 _BOM = b"\xef\xbb\xbf"
 csv.field_size_limit(2**31 - 1)

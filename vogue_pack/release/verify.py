@@ -355,7 +355,8 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
             if unsafe_path_reason(rel) is not None or rel not in on_disk:
                 continue  # reported above (unsafe, or missing)
             try:
-                table = pq.read_table(root / rel)
+                with pq.ParquetFile(root / rel) as parquet_file:  # not read_table: pyarrow.dataset imports pandas
+                    table = parquet_file.read()
             except (OSError, ValueError, pa.ArrowException) as exc:
                 result.add("changed", rel, f"not a readable Parquet file: {str(exc)[:200]}")
                 continue

@@ -94,15 +94,20 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-def _alternate(sides: list[Side], repeats: int, make: Any, cwd: Path) -> dict[str, list[dict[str, Any]]]:
-    """Run ``make(side)`` for each side in turn, ``repeats`` rounds (alternating against drifting load)."""
+def _alternate(sides: list[Side], repeats: int, make: Any, cwd: Path,
+               exits: tuple[int, ...] = (0, 1)) -> dict[str, list[dict[str, Any]]]:
+    """Run ``make(side)`` for each side in turn, ``repeats`` rounds (alternating against drifting load).
+    A run that exits otherwise than ``exits`` stops the benchmark (a failed command is not a timing)."""
     runs: dict[str, list[dict[str, Any]]] = {s.name: [] for s in sides}
     for _ in range(repeats):
         for side in sides:
             argv, setup = make(side)
             if setup is not None:
                 setup()
-            runs[side.name].append(measure(argv, side.env, cwd))
+            run = measure(argv, side.env, cwd)
+            if run["exit"] not in exits:
+                raise SystemExit(f"{side.name}: {' '.join(argv[3:])} exited {run['exit']}: {run['stderr_tail']}")
+            runs[side.name].append(run)
     return runs
 
 
@@ -240,7 +245,7 @@ def _run(args: argparse.Namespace, work: Path, sides: list[Side], rows: list[Any
         return side.cli("build", str(raw), "--version", f"1.{counter['n']}", "--out",
                         str(work / f"rel-{side.name}"), "--no-cache"), None
 
-    built = _alternate(sides, reps, build, work)
+    built = _alternate(sides, reps, build, work, exits=(0,))
     delta = _median(built[after.name], "wall") - _median(cold[after.name], "wall")
     rows.append(("build ≤ validate + 1 s, 60 conversations (wall)", "validate "
                  f"{_median(cold[after.name], 'wall'):.2f} s", fmt(built, "wall"), f"+{delta:.2f} s", delta <= 1.0))
@@ -274,8 +279,11 @@ def _run(args: argparse.Namespace, work: Path, sides: list[Side], rows: list[Any
         raw_bytes = _tree_bytes(big)
         lr = args.large_repeats
         floor_big = _alternate([after], lr, lambda s: ([sys.executable, str(floor_py), str(big), "0"], None), work)
-        val_big = _alternate(sides, lr, lambda s: (s.cli("validate", str(big), "--no-images", "--format", "json"),
-                                                   None), work)
+        # budgets raised: at this size the rating and profile CSVs exceed the per-file defaults (8 MiB,
+        # 200,000 values), and a file that is not read would not be measured
+        budgets = ("--max-file-mb", "256", "--max-values", "20000000")
+        val_big = _alternate(sides, lr, lambda s: (s.cli("validate", str(big), "--no-images", "--format", "json",
+                                                         *budgets), None), work)
         fc = _median(floor_big[after.name], "cpu")
         ratio = _median(val_big[after.name], "cpu") / fc
         rows.append((f"validate {args.large:,} conversations (CPU) ≤ 5× floor", f"{fc:.1f} s CPU",
@@ -289,9 +297,9 @@ def _run(args: argparse.Namespace, work: Path, sides: list[Side], rows: list[Any
         def build_big(side: Side) -> tuple[list[str], Any]:
             bcount["n"] += 1
             return side.cli("build", str(big), "--no-images", "--version", f"2.{bcount['n']}", "--out",
-                            str(work / f"bigrel-{side.name}")), None
+                            str(work / f"bigrel-{side.name}"), *budgets), None
 
-        built_big = _alternate(sides, lr, build_big, work)
+        built_big = _alternate(sides, lr, build_big, work, exits=(0,))
         ratio = _median(built_big[after.name], "wall") / _median(val_big[after.name], "wall")
         rows.append((f"build {args.large:,} ≤ 1.3× validate (wall)", "-", fmt(built_big, "wall"), f"{ratio:.2f}×",
                      ratio <= 1.3))

@@ -216,7 +216,7 @@ class _Loader:
         if parsed is None:
             self.f.append(finding("csv.list-literal", f"{column} is not a list literal of integers", file=rel,
                                   row=line, column=column, value=raw, expected="[r1, r2, ...]", keys=keys))
-        elif all(v is not None for v in cells) and parsed != cells:
+        elif None not in cells and parsed != cells:
             self.f.append(finding("csv.list-mismatch", f"{column} differs from {what} "
                                   f"({_first_difference(parsed, cells)})", file=rel, row=line, column=column,
                                   value=raw, expected=str(cells), keys=keys))
@@ -591,11 +591,14 @@ class _Loader:
                      scenario=(typed.get("scenario") or none)[index], rating_vec=vec,
                      assistant_interpretation=(typed.get("assistant_interpretation") or none)[index],
                      source_file=rel, source_row=line)
-            for item_id, value in cells:
-                if value == -1:
-                    continue
-                self.add("item_ratings", conversation_id=cid, item_id=item_id, role=role, participant_id=pid,
-                         rating=value, source_file=rel, source_row=line)
+            rated = [(item_id, value) for item_id, value in cells if value != -1]
+            n_rated = len(rated)
+            ratings = self.cols["item_ratings"]  # one extend per column: 2.8 million rows at 60,000 conversations
+            for key, column_values in (("conversation_id", [cid] * n_rated), ("item_id", [i for i, _ in rated]),
+                                       ("role", [role] * n_rated), ("participant_id", [pid] * n_rated),
+                                       ("rating", [v for _, v in rated]), ("source_file", [rel] * n_rated),
+                                       ("source_row", [line] * n_rated)):
+                ratings[key].extend(column_values)
             if role_file == "seeker":
                 for question in range(1, 6):
                     column = f"likert_{question}"
@@ -731,6 +734,12 @@ class _Loader:
             return
         typed, found = check_csv("profile_ratings", rows)
         self.f.extend(found)
+        matches = [_PROFILE_ITEM_COLUMN.fullmatch(column) for column in item_columns]
+        item_ids = [int(match.group(1)) for match in matches if match is not None]
+        repeats = [bool(match.group(2)) for match in matches if match is not None]
+        n = len(item_columns)
+        assert len(item_ids) == n
+        out = self.cols["profile_ratings"]  # one extend per column and row, not one call per cell
         for index, line in enumerate(rows.lines):
             pid = typed["participant_id"][index]
             if pid is None:
@@ -740,12 +749,10 @@ class _Loader:
             vec = parse_int_list(raw_vec)
             self.check_list_literal(rel, line, "40_rating_vec", raw_vec, vec, values, "the item columns",
                                     {"participant_id": pid})
-            for column, value in zip(item_columns, values, strict=True):
-                match = _PROFILE_ITEM_COLUMN.fullmatch(column)
-                assert match is not None
-                self.add("profile_ratings", participant_id=pid, item_id=int(match.group(1)),
-                         is_repeat=bool(match.group(2)), rating=None if value in (None, -1) else value,
-                         column=column, source_row=line)
+            for key, column_values in (("participant_id", [pid] * n), ("item_id", item_ids), ("is_repeat", repeats),
+                                       ("rating", [None if v in (None, -1) else v for v in values]),
+                                       ("column", item_columns), ("source_row", [line] * n)):
+                out[key].extend(column_values)
         self.finish("profile_ratings")
 
     # --- derived: conversation_items -------------------------------------------------------------------

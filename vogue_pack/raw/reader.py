@@ -384,6 +384,6 @@ def parse_int_list(text: str | None) -> list[int] | None:
         value = json.loads(text)
     except (ValueError, RecursionError):  # ValueError: JSONDecodeError, or an int literal over 4,300 digits
         return None
-    if not isinstance(value, list) or not all(type(v) is int for v in value):
+    if not isinstance(value, list) or not set(map(type, value)) <= {int}:
         return None
     return value

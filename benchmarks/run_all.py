@@ -60,6 +60,8 @@ for path in sorted(p for p in root.rglob("*") if p.is_file()):
             image.load()
 """
 
+IMPORT_FLOOR = "import pyarrow, duckdb, numpy, PIL.Image; pyarrow.array([1])"
+
 
 def measure(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     """Run ``argv`` in a fresh process; wall, cpu, peak rss (bytes) and exit code."""
@@ -257,6 +259,12 @@ def _run(args: argparse.Namespace, work: Path, sides: list[Side], rows: list[Any
                  _median(helps[after.name], "wall") <= 0.05))
     python_start = _alternate([after], reps, lambda s: ([sys.executable, "-c", "pass"], None), work)
     rows.append(("(interpreter start alone)", "-", fmt(python_start, "wall", 0.001, "ms"), "-", None))
+    # what any command that reads the data pays before doing anything: the libraries it is built on
+    # (pyarrow's first conversion of a Python list imports pandas)
+    imports = _alternate([after], reps, lambda s: ([sys.executable, "-c", IMPORT_FLOOR], None), work)
+    rows.append(("(imports alone: pyarrow with its first conversion, duckdb, PIL, numpy)", "-",
+                 fmt(imports, "wall"), "-", None))
+    results["goals"]["imports"] = imports
     release = {s.name: next((work / f"rel-{s.name}").iterdir()) for s in sides}
     sql = "SELECT role, count(*) FROM item_ratings GROUP BY role"
     queries = _alternate(sides, reps, lambda s: (s.cli("query", str(release[s.name]), sql), None), work)

@@ -7,6 +7,7 @@ equal to their columns, style-vibe parsing...), and appends rows to columnar buf
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import defaultdict
@@ -108,7 +109,12 @@ def _str(value: Any) -> str | None:
 
 def _seconds(stamp: Any) -> int | None:
     """Seconds since midnight of an ``HH:MM:SS`` time of day (ASCII digits, 00-23:00-59:00-59); else None."""
-    match = _TIME_OF_DAY.fullmatch(stamp) if isinstance(stamp, str) else None
+    return _seconds_of_text(stamp) if type(stamp) is str else None
+
+
+@functools.lru_cache(maxsize=1 << 17)  # a day has 86,400 valid stamps; 1.6 million turns repeat them
+def _seconds_of_text(stamp: str) -> int | None:
+    match = _TIME_OF_DAY.fullmatch(stamp)
     if match is None:
         return None
     return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3))
@@ -820,9 +826,14 @@ def _fit_ints(name: str, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 
 def _str_list(value: Any) -> list[str] | None:
+    """The strings of a list (a copy); None when it is not a list. The common all-strings case without a
+    comprehension: 2.8 million tag lists at 60,000 conversations."""
     if not isinstance(value, list):
         return None
-    return [v for v in value if isinstance(v, str)]
+    for item in value:
+        if type(item) is not str:
+            return [v for v in value if isinstance(v, str)]
+    return value.copy()
 
 
 def _first_difference(actual: list[Any], expected: list[Any]) -> str:

@@ -122,16 +122,28 @@ def main() -> None:
         big = _set(args.set)
         for _, _, path in big:
             path.read_bytes()  # the page cache, as for the tree
+        set_repeats = max(1, min(args.repeats, 3))
         rows += _rows("set", big, [n for n in (8, 32, 76, 300, 1000) if n < len(big)] + [len(big)],
-                      max(1, min(args.repeats, 3)), args.jobs)
+                      set_repeats, args.jobs)
+        jpeg = [e for e in big if e[2].suffix == ".jpg"]
+        png = [e for e in big if e[2].suffix == ".png"]
+        rows += _rows("set, JPEG only", jpeg, [n for n in (300,) if n < len(jpeg)] + [len(jpeg)],
+                      set_repeats, args.jobs)
+        rows += _rows("set, PNG only", png, [len(png)], set_repeats, args.jobs)
     load_after = os.getloadavg()
 
     # The constants of inspect.py, fitted on the rows with enough work to measure (>= 8 images).
     fit = [r for r in rows if r["images"] >= 8]
     pool_overhead = statistics.median(r["processes_s"] - r["serial_s"] / args.jobs for r in fit)
-    thread_share = statistics.median((r["threads_s"] - empty_threads) / r["serial_s"] for r in fit)
-    # share = f + (1 - f) / n  =>  f = (share - 1 / n) / (1 - 1 / n)
-    gil_fraction = (thread_share - 1 / args.jobs) / (1 - 1 / args.jobs)
+
+    def gil_fraction(kind: list[dict]) -> tuple[float, float]:
+        """The median share of the in-process time that threads take, and f: share = f + (1 - f) / n."""
+        share = statistics.median((r["threads_s"] - empty_threads) / r["serial_s"] for r in kind)
+        return share, (share - 1 / args.jobs) / (1 - 1 / args.jobs)
+
+    fitted = {"PNG": gil_fraction([r for r in fit if r["set"] in ("tree", "set, PNG only")])}
+    if any(r["set"] == "set, JPEG only" for r in fit):
+        fitted["JPEG"] = gil_fraction([r for r in fit if r["set"] == "set, JPEG only"])
 
     import numpy
     import PIL
@@ -143,10 +155,11 @@ def main() -> None:
     print(f"Empty pools of {args.jobs} (start, one trivial task each, stop): threads "
           f"{empty_threads * 1000:.1f} ms, fork processes {empty_processes * 1000:.1f} ms. Fitted on the "
           f"rows from 8 images: process pool overhead {pool_overhead * 1000:.0f} ms (`POOL_START_S['fork']` "
-          f"= {images_mod.POOL_START_S['fork'] * 1000:.0f} ms); threads take {thread_share:.2f} of the "
-          f"in-process time, a GIL-held part f = {gil_fraction:.2f} (`THREADS_GIL_FRACTION` = "
-          f"{images_mod.THREADS_GIL_FRACTION}, `THREADS_START_S` = {images_mod.THREADS_START_S * 1000:g} ms)."
-          "\n")
+          f"= {images_mod.POOL_START_S['fork'] * 1000:.0f} ms; `THREADS_START_S` = "
+          f"{images_mod.THREADS_START_S * 1000:g} ms); threads take "
+          + "; ".join(f"{share:.2f} of the in-process time on {fmt}, a GIL-held part f = {f:.2f} "
+                      f"(`THREADS_GIL_FRACTION['{fmt}']` = {images_mod.THREADS_GIL_FRACTION.get(fmt)})"
+                      for fmt, (share, f) in fitted.items()) + ".\n")
     print("| set | images | MB | serial s | threads s | processes s | threads / serial | processes / serial "
           "| auto s (chose) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -155,7 +168,7 @@ def main() -> None:
               f"{r['threads_s']:.3f} | {r['processes_s']:.3f} | {r['threads_s'] / r['serial_s']:.2f} | "
               f"{r['processes_s'] / r['serial_s']:.2f} | {r['auto_s']:.3f} ({r['auto_chose']}) |")
     for kind in ("threads", "processes"):
-        for name in ("tree", "set"):
+        for name in dict.fromkeys(r["set"] for r in rows):
             mine = [r for r in rows if r["set"] == name]
             won = next((r for r in mine if all(q[f"{kind}_s"] < q["serial_s"] for q in mine
                                                if q["images"] >= r["images"])), None)
@@ -165,8 +178,8 @@ def main() -> None:
     print()
     if args.json:
         args.json.write_text(json.dumps({"empty_threads_s": empty_threads, "empty_processes_s": empty_processes,
-                                         "pool_overhead_s": pool_overhead, "thread_share": thread_share,
-                                         "gil_fraction": gil_fraction, "rows": rows}, indent=2))
+                                         "pool_overhead_s": pool_overhead, "gil_fraction": fitted,
+                                         "rows": rows}, indent=2))
     sys.stdout.flush()
 
 

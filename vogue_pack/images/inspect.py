@@ -64,11 +64,13 @@ ALLOWED_MODES = frozenset({"1", "L", "LA", "La", "P", "PA", "I;16", "I;16B", "I;
 # (docs/benchmarks.md, "Pool crossover").
 POOL_START_S = {"fork": 0.025, "forkserver": 0.5, "spawn": 0.8}
 POOL_MIN_IMAGES = 4  # fewer images left cannot keep two worker processes busy
-# Threads cost almost nothing to start, but part of every image's work holds the GIL (Python code of
-# the checks, Pillow's glue), so n threads run the work 1 / (f + (1 - f) / n) times faster, f being
-# that part. Both are measured by benchmarks/images_crossover.py (docs/benchmarks.md, "Pool crossover").
+# Threads cost almost nothing to start, but part of every image's work holds the GIL (the Python code
+# of the checks and the hash, Pillow's plugin code), so n threads take f + (1 - f) / n of the time in
+# one thread, f being that part: small for a PNG (mostly zlib and Pillow's C loops, which release the
+# GIL), large for a JPEG decoded at 1/8 scale. Both are measured by benchmarks/images_crossover.py
+# (docs/benchmarks.md, "Pool crossover"); a format not listed counts as the largest f.
 THREADS_START_S = 0.002
-THREADS_GIL_FRACTION = 0.25
+THREADS_GIL_FRACTION = {"PNG": 0.25, "JPEG": 0.75}
 EXECUTORS = ("auto", "serial", "threads", "processes")
 
 # Bump when anything that changes cached values changes (hash code, entry layout).
@@ -422,35 +424,42 @@ def _run(tasks: list[Task], jobs: int, progress: bool, executor: str = "auto",
 
 def _run_serial(tasks: list[Task], jobs: int, bar: _Progress, results: list[_Result], executor: str,
                 ) -> tuple[int, str]:
-    """Inspect images in this thread until a pool pays; how many were done and which pool takes the rest."""
+    """Inspect images in this thread until a pool pays; how many were done and which pool takes the rest.
+
+    The time of each image after the first (which pays lazy imports) is kept with its format: the rest
+    is expected to cost what the images so far cost on average, with their mix of formats."""
     method = _start_method()
     pool_cost = POOL_START_S.get(method, max(POOL_START_S.values()))
-    first_done = 0.0
+    spent = 0.0  # seconds of the images after the first
+    held = 0.0  # the part of it expected to hold the GIL (THREADS_GIL_FRACTION of each image's format)
     done = 0
     while done < len(tasks):
-        results.append(_inspect_file(tasks[done]))
+        started = time.perf_counter()
+        res = _inspect_file(tasks[done])
+        took = time.perf_counter() - started
+        results.append(res)
         done += 1
         bar.advance()
         left = len(tasks) - done
         if done == 1:
-            first_done = time.perf_counter()  # the first image pays lazy imports: not counted
             if executor in ("threads", "processes") and left and jobs > 1:
                 return done, executor
             continue
+        spent += took
+        held += took * THREADS_GIL_FRACTION.get(res.format or "", max(THREADS_GIL_FRACTION.values()))
         if jobs == 1 or executor == "serial" or left < 2:
             continue
-        per_image = (time.perf_counter() - first_done) / (done - 1)
-        how = _best_pool(per_image * left, jobs, left, pool_cost)
+        how = _best_pool(spent / (done - 1) * left, held / spent if spent else 1.0, jobs, left, pool_cost)
         if how != "serial":
             return done, how
     return done, "serial"
 
 
-def _best_pool(work_s: float, jobs: int, left: int, pool_cost: float) -> str:
+def _best_pool(work_s: float, gil_fraction: float, jobs: int, left: int, pool_cost: float) -> str:
     """The quickest way to do ``work_s`` seconds of in-process work on ``left`` images with ``jobs``
-    workers: in this thread, a thread pool or a process pool (the models of benchmarks/images_crossover.py,
-    docs/benchmarks.md "Pool crossover")."""
-    threads = work_s * (THREADS_GIL_FRACTION + (1 - THREADS_GIL_FRACTION) / jobs) + THREADS_START_S
+    workers: in this thread, a thread pool (``gil_fraction`` of the work holds the GIL) or a process pool
+    (the models fitted by benchmarks/images_crossover.py, docs/benchmarks.md "Pool crossover")."""
+    threads = work_s * (gil_fraction + (1 - gil_fraction) / jobs) + THREADS_START_S
     processes = work_s / jobs + pool_cost if left >= POOL_MIN_IMAGES else float("inf")
     best = min(work_s, threads, processes)
     if best == work_s:

@@ -14,7 +14,8 @@ on a shared machine hits every executor alike; the best run of each is printed (
 cores free), medians are kept in ``--json``.
 
 From the rows it fits the constants of vogue_pack/images/inspect.py: the process pool's overhead (its
-time less the in-process time shared by the workers: ``POOL_START_S["fork"]``), a thread pool's start
+time less the in-process time shared by the workers: ``POOL_START_S["fork"]`` plus ``POOL_PER_IMAGE_S``
+per image), a thread pool's start
 and stop (``THREADS_START_S``) and the part of the work that holds the GIL (``THREADS_GIL_FRACTION``: n
 threads take ``f + (1 - f) / n`` of the in-process time). Prints Markdown for docs/benchmarks.md
 ("Pool crossover").
@@ -139,7 +140,14 @@ def main() -> None:
 
     # The constants of inspect.py, fitted on the rows with enough work to measure (>= 8 images).
     fit = [r for r in rows if r["images"] >= 8]
-    pool_overhead = statistics.median(r["processes_s"] - r["serial_s"] / args.jobs for r in fit)
+    # The process pool's overhead (its time less the in-process time shared by the workers) grows with
+    # the images sent to it: a least-squares line, start + per image.
+    import numpy as np
+
+    counts = np.array([r["images"] for r in fit], dtype=float)
+    overheads = np.array([r["processes_s"] - r["serial_s"] / args.jobs for r in fit])
+    pool_start, pool_per_image = np.linalg.lstsq(np.vstack([np.ones_like(counts), counts]).T, overheads,
+                                                 rcond=None)[0]
 
     def gil_fraction(kind: list[dict]) -> tuple[float, float]:
         """The median share of the in-process time that threads take, and f: share = f + (1 - f) / n."""
@@ -159,8 +167,9 @@ def main() -> None:
           f"alternating runs ({set_repeats} for the 3,200-image set).\n")
     print(f"Empty pools of {args.jobs} (start, one trivial task each, stop): threads "
           f"{empty_threads * 1000:.1f} ms, fork processes {empty_processes * 1000:.1f} ms. Fitted on the "
-          f"rows from 8 images: process pool overhead {pool_overhead * 1000:.0f} ms (`POOL_START_S['fork']` "
-          f"= {images_mod.POOL_START_S['fork'] * 1000:.0f} ms; `THREADS_START_S` = "
+          f"rows from 8 images: process pool overhead {pool_start * 1000:.0f} ms + {pool_per_image * 1e6:.0f} µs "
+          f"per image (`POOL_START_S['fork']` = {images_mod.POOL_START_S['fork'] * 1000:.0f} ms, "
+          f"`POOL_PER_IMAGE_S` = {images_mod.POOL_PER_IMAGE_S * 1e6:.0f} µs; `THREADS_START_S` = "
           f"{images_mod.THREADS_START_S * 1000:g} ms); threads take "
           + "; ".join(f"{share:.2f} of the in-process time on {fmt}, a GIL-held part f = {f:.2f} "
                       f"(`THREADS_GIL_FRACTION['{fmt}']` = {images_mod.THREADS_GIL_FRACTION.get(fmt)})"
@@ -183,8 +192,9 @@ def main() -> None:
     print()
     if args.json:
         args.json.write_text(json.dumps({"empty_threads_s": empty_threads, "empty_processes_s": empty_processes,
-                                         "pool_overhead_s": pool_overhead, "gil_fraction": fitted,
-                                         "rows": rows}, indent=2))
+                                         "pool_start_s": float(pool_start),
+                                         "pool_per_image_s": float(pool_per_image),
+                                         "gil_fraction": fitted, "rows": rows}, indent=2))
     sys.stdout.flush()
 
 

@@ -63,14 +63,15 @@ ALLOWED_MODES = frozenset({"1", "L", "LA", "La", "P", "PA", "I;16", "I;16B", "I;
 # process that holds Arrow and DuckDB) are measured by benchmarks/images_crossover.py
 # (docs/benchmarks.md, "Pool crossover").
 POOL_START_S = {"fork": 0.025, "forkserver": 0.5, "spawn": 0.8}
+POOL_PER_IMAGE_S = 0.000075  # sending each task and its result between processes
 POOL_MIN_IMAGES = 4  # fewer images left cannot keep two worker processes busy
 # Threads cost almost nothing to start, but part of every image's work holds the GIL (the Python code
 # of the checks and the hash, Pillow's plugin code), so n threads take f + (1 - f) / n of the time in
 # one thread, f being that part: small for a PNG (mostly zlib and Pillow's C loops, which release the
 # GIL), large for a JPEG decoded at 1/8 scale. Both are measured by benchmarks/images_crossover.py
 # (docs/benchmarks.md, "Pool crossover"); a format not listed counts as the largest f.
-THREADS_START_S = 0.002
-THREADS_GIL_FRACTION = {"PNG": 0.25, "JPEG": 0.75}
+THREADS_START_S = 0.001
+THREADS_GIL_FRACTION = {"PNG": 0.15, "JPEG": 0.25}
 EXECUTORS = ("auto", "serial", "threads", "processes")
 
 # Bump when anything that changes cached values changes (hash code, entry layout).
@@ -460,7 +461,7 @@ def _best_pool(work_s: float, gil_fraction: float, jobs: int, left: int, pool_co
     workers: in this thread, a thread pool (``gil_fraction`` of the work holds the GIL) or a process pool
     (the models fitted by benchmarks/images_crossover.py, docs/benchmarks.md "Pool crossover")."""
     threads = work_s * (gil_fraction + (1 - gil_fraction) / jobs) + THREADS_START_S
-    processes = work_s / jobs + pool_cost if left >= POOL_MIN_IMAGES else float("inf")
+    processes = work_s / jobs + pool_cost + left * POOL_PER_IMAGE_S if left >= POOL_MIN_IMAGES else float("inf")
     best = min(work_s, threads, processes)
     if best == work_s:
         return "serial"

@@ -480,10 +480,13 @@ def _run_threads(rest: list[Task], workers: int, bar: _Progress) -> Iterator[_Re
     def one(task: Task) -> _Result:
         return context.copy().run(_inspect_file, task)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vogue-images") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vogue-images")
+    try:
         for res in pool.map(one, rest):
             bar.advance()
             yield res
+    finally:  # on an interrupt, the images not started are dropped, not waited for
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_processes(rest: list[Task], workers: int, bar: _Progress) -> Iterator[_Result]:

@@ -281,3 +281,14 @@ def test_a_mode_no_png_or_jpeg_carries_is_still_a_finding(tmp_path: Path) -> Non
     Image.fromarray(np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64), "F").save(path)
     _, findings = inspect_images([(1, path.name, path)], ImageOptions(use_cache=False))
     assert [(f.code, f.value) for f in findings] == [("image.mode", "F")]
+
+
+def test_compositing_stays_at_full_resolution() -> None:
+    """Why alpha is flattened before the box reduction, not after: under 8-bit rounding the two orders
+    differ (here one 2x1 box: 255 composited then averaged, 254 averaged then composited), so a
+    composite at the hash's resolution would change colour grids and hashes."""
+    pair = Image.fromarray(np.array([[[0, 0, 0, 1], [255, 255, 255, 0]]], dtype=np.uint8), "RGBA")
+    composited_first = np.asarray(images_mod._flatten(pair).reduce((2, 1)))
+    reduced_first = np.asarray(images_mod._flatten(pair.reduce((2, 1))))
+    assert composited_first.tolist() == [[[255, 255, 255]]]
+    assert reduced_first.tolist() == [[[254, 254, 254]]]

@@ -183,6 +183,17 @@ def test_numpy_phash_is_bit_identical_to_imagehash(hash_size: int) -> None:
         assert np.array_equal(phash_bits(small, hash_size), expected), seed
 
 
+def test_hex_and_median_shortcuts_equal_the_reference() -> None:
+    """bits_to_hex (packed bytes) is imagehash's text and _median (a sort) is np.median, for every size
+    from 1 to 300 bits or values, odd and even, with ties."""
+    rng = np.random.default_rng(7)
+    for n in range(1, 301):
+        bits = rng.random(n) > 0.5
+        assert images_mod.bits_to_hex(bits) == str(imagehash.ImageHash(bits)), n
+        values = rng.integers(0, 6, n) * 1.37 + rng.random(n) * (n % 3 == 0)
+        assert images_mod._median(values) == np.median(values), n
+
+
 @pytest.mark.parametrize(("algorithm", "function"), [
     ("ahash", imagehash.average_hash), ("dhash", imagehash.dhash), ("whash", imagehash.whash)])
 def test_other_algorithms_match_imagehash(algorithm: str, function: object) -> None:

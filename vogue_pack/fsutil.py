@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
+
+_UMASK_LOCK = threading.Lock()
 
 
 def current_umask() -> int:
-    """The process umask (read by setting it and restoring it at once: there is no getter)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
+    """The process umask (read by setting it and restoring it at once: there is no getter).
+
+    Under a lock: two threads reading it at once could otherwise each restore the other's temporary
+    value and leave the process with 022 (the image cache is written from a thread pool)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
     return mask
 
 

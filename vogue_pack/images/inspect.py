@@ -56,13 +56,23 @@ MIN_SIDE, MAX_SIDE = 16, 10_000
 ALLOWED_MODES = frozenset({"1", "L", "LA", "La", "P", "PA", "I;16", "I;16B", "I;16L", "I", "RGB", "RGBA",
                            "RGBa", "CMYK"})
 
-# The pool is used when it pays for itself, decided as the run goes: images are decoded in the calling
-# process while the time the rest would take there, shared among the workers, saves less than the pool's
-# start-up; from the first image where it saves more, the rest goes to the pool. The start-up costs
-# (start, first results, shutdown, as validate pays them: a fork copies a process that holds Arrow and
-# DuckDB) are measured by benchmarks/images_crossover.py (docs/benchmarks.md, "Pool crossover").
+# A pool is used when it pays for itself, decided as the run goes: images are decoded in the calling
+# thread while what a pool would save on the rest is less than its start-up; from the first image where
+# it saves more, the rest goes to the quicker of a thread pool and a process pool (_best_pool). The
+# process pool's start-up costs (start, first results, shutdown, as validate pays them: a fork copies a
+# process that holds Arrow and DuckDB) are measured by benchmarks/images_crossover.py
+# (docs/benchmarks.md, "Pool crossover").
 POOL_START_S = {"fork": 0.025, "forkserver": 0.5, "spawn": 0.8}
-POOL_MIN_IMAGES = 4  # fewer images left cannot keep two workers busy
+POOL_PER_IMAGE_S = 0.000075  # sending each task and its result between processes
+POOL_MIN_IMAGES = 4  # fewer images left cannot keep two worker processes busy
+# Threads cost almost nothing to start, but part of every image's work holds the GIL (the Python code
+# of the checks and the hash, Pillow's plugin code), so n threads take f + (1 - f) / n of the time in
+# one thread, f being that part: small for a PNG (mostly zlib and Pillow's C loops, which release the
+# GIL), large for a JPEG decoded at 1/8 scale. Both are measured by benchmarks/images_crossover.py
+# (docs/benchmarks.md, "Pool crossover"); a format not listed counts as the largest f.
+THREADS_START_S = 0.001
+THREADS_GIL_FRACTION = {"PNG": 0.15, "JPEG": 0.25}
+EXECUTORS = ("auto", "serial", "threads", "processes")
 
 # Bump when anything that changes cached values changes (hash code, entry layout).
 CACHE_FORMAT = "4"
@@ -120,6 +130,7 @@ class InspectStats:
     cache_writes_failed: int = 0
     seconds: float = 0.0
     jobs: int = 1
+    executor: str = "serial"  # how the workers ran: "serial", "threads" or "processes"
 
 
 @dataclass
@@ -179,13 +190,16 @@ def inspect_images(
     options: ImageOptions,
     *,
     stats: InspectStats | None = None,
+    executor: str = "auto",
 ) -> tuple[pa.Table, list[Finding]]:
     """Check and hash every image; return the ``images`` table (sorted by item_id) and findings.
 
     ``entries`` are ``(item_id, path relative to the raw root, absolute path)``. Facts are null where
     unknown; ``ok`` is False when any check found an error (a warning, such as data after the end of the
     image, leaves it True). Findings carry ``file`` (the relative
-    path) and ``keys={"item_id": id}``.
+    path) and ``keys={"item_id": id}``. ``executor`` is how the images are spread over ``options.jobs``
+    workers (see _run): "auto" (the quickest, as measured), or forced "serial", "threads" or
+    "processes" (tests and benchmarks); the table and the findings never depend on it.
     """
     validate_options(options)
     started = time.perf_counter()
@@ -197,11 +211,10 @@ def inspect_images(
     # Every file is read, fingerprinted and fully decoded (its checks never come from the cache); a
     # cache hit only spares the hashing. In a process pool from the point where it pays (_run).
     jobs = _effective_jobs(options.jobs, len(tasks))
-    results: list[_Result] = [_Result(index=i) for i in range(len(tasks))]
-    used = [1]
-    for res in _run(tasks, jobs, options.progress, used):
-        results[res.index] = res
-    if options.jobs is not None and options.jobs > 1 and used[0] == 1:
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    results, workers, how = _run(tasks, jobs, options.progress, executor)
+    if executor == "auto" and options.jobs is not None and options.jobs > 1 and workers == 1:
         sys.stderr.write(_jobs_unused_note(options.jobs, len(tasks)))
 
     columns: dict[str, list[Any]] = {c: [] for c in TABLES["images"].column_names}
@@ -241,7 +254,8 @@ def inspect_images(
         stats.decoded = sum(r.decoded for r in results)
         stats.cache_hits = sum(r.cache_hit for r in results)
         stats.cache_writes_failed = sum(r.cache_write_failed for r in results)
-        stats.jobs = used[0]
+        stats.jobs = workers
+        stats.executor = how
         stats.seconds = time.perf_counter() - started
     schema = TABLES["images"].schema
     table = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
@@ -349,12 +363,10 @@ def _cache_dir(options: ImageOptions) -> Path | None:
 
 def _jobs_unused_note(jobs: int, n_tasks: int) -> str:
     """Why ``--jobs N`` started no worker: the images were checked in this process (see _run)."""
-    if n_tasks < POOL_MIN_IMAGES + 2:
+    if n_tasks < 3:
         why = f"{plural(n_tasks, 'image')} cannot keep {jobs} workers busy"
     else:
-        cost = POOL_START_S.get(_start_method(), max(POOL_START_S.values()))
-        why = (f"checking {plural(n_tasks, 'image')} in this process was quicker than starting worker "
-               f"processes (about {cost:g} s)")
+        why = f"checking {plural(n_tasks, 'image')} in one thread was quicker than starting workers"
     return f"note: --jobs {jobs} not used: {why}; the images were checked in one process\n"
 
 
@@ -381,48 +393,117 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-def _run(tasks: list[Task], jobs: int, progress: bool, used: list[int]) -> Iterator[_Result]:
-    """Results of every task, in process until the pool pays (see POOL_START_S); ``used[0]`` is set to
-    the number of workers that ran."""
-    bar = _Progress(len(tasks), enabled=progress)
-    try:
-        method = _start_method()
-        start_cost = POOL_START_S.get(method, max(POOL_START_S.values()))
-        done = 0
-        first_done = 0.0
-        while done < len(tasks):
-            res = inspect_file(tasks[done])
-            done += 1
-            bar.advance()
-            yield res
-            left = len(tasks) - done
-            if done == 1:
-                first_done = time.perf_counter()  # the first image pays lazy imports: not counted
-                continue
-            if jobs == 1 or left < POOL_MIN_IMAGES:
-                continue
-            per_image = (time.perf_counter() - first_done) / (done - 1)
-            if per_image * left * (1 - 1 / jobs) > start_cost:
-                break
-        if done == len(tasks):
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+def _run(tasks: list[Task], jobs: int, progress: bool, executor: str = "auto",
+         ) -> tuple[list[_Result], int, str]:
+    """Results of every task in task order, the number of workers that ran and how ("serial",
+    "threads" or "processes").
 
-        context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            context.set_forkserver_preload(["vogue_pack.images.inspect", "PIL.Image", "PIL.PngImagePlugin",
-                                            "PIL.JpegImagePlugin"])
-        rest = tasks[done:]
-        workers = min(jobs, len(rest))
-        used[0] = workers
-        chunksize = max(1, min(32, len(rest) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for res in pool.map(inspect_file, rest, chunksize=chunksize):
-                bar.advance()
-                yield res
+    ``executor`` "auto" decides as the run goes (see THREADS_START_S and POOL_START_S): images are
+    inspected in this thread while what the rest would save in a pool is worth less than the pool's
+    start-up, then the rest goes to a thread pool or, where its larger gain pays for its start-up, to a
+    process pool. "serial", "threads" and "processes" force one way (after the first image; tests and
+    benchmarks/images_crossover.py). Pillow's limits and the bomb-warning filter are set once, around
+    the whole run, never per image from several threads (``warnings.catch_warnings`` is not thread-safe).
+    """
+    bar = _Progress(len(tasks), enabled=progress)
+    results: list[_Result] = []
+    try:
+        with _pillow_limits():
+            done, how = _run_serial(tasks, jobs, bar, results, executor)
+            rest = tasks[done:]
+            if not rest:
+                return results, 1, "serial"
+            workers = min(jobs, len(rest))
+            if how == "threads":
+                results.extend(_run_threads(rest, workers, bar))
+            else:
+                results.extend(_run_processes(rest, workers, bar))
+        return results, workers, how
     finally:
         bar.close()
+
+
+def _run_serial(tasks: list[Task], jobs: int, bar: _Progress, results: list[_Result], executor: str,
+                ) -> tuple[int, str]:
+    """Inspect images in this thread until a pool pays; how many were done and which pool takes the rest.
+
+    The time of each image after the first (which pays lazy imports) is kept with its format: the rest
+    is expected to cost what the images so far cost on average, with their mix of formats."""
+    method = _start_method()
+    pool_cost = POOL_START_S.get(method, max(POOL_START_S.values()))
+    spent = 0.0  # seconds of the images after the first
+    held = 0.0  # the part of it expected to hold the GIL (THREADS_GIL_FRACTION of each image's format)
+    done = 0
+    while done < len(tasks):
+        started = time.perf_counter()
+        res = _inspect_file(tasks[done])
+        took = time.perf_counter() - started
+        results.append(res)
+        done += 1
+        bar.advance()
+        left = len(tasks) - done
+        if done == 1:
+            if executor in ("threads", "processes") and left and jobs > 1:
+                return done, executor
+            continue
+        spent += took
+        held += took * THREADS_GIL_FRACTION.get(res.format or "", max(THREADS_GIL_FRACTION.values()))
+        if jobs == 1 or executor == "serial" or left < 2:
+            continue
+        how = _best_pool(spent / (done - 1) * left, held / spent if spent else 1.0, jobs, left, pool_cost)
+        if how != "serial":
+            return done, how
+    return done, "serial"
+
+
+def _best_pool(work_s: float, gil_fraction: float, jobs: int, left: int, pool_cost: float) -> str:
+    """The quickest way to do ``work_s`` seconds of in-process work on ``left`` images with ``jobs``
+    workers: in this thread, a thread pool (``gil_fraction`` of the work holds the GIL) or a process pool
+    (the models fitted by benchmarks/images_crossover.py, docs/benchmarks.md "Pool crossover")."""
+    threads = work_s * (gil_fraction + (1 - gil_fraction) / jobs) + THREADS_START_S
+    processes = work_s / jobs + pool_cost + left * POOL_PER_IMAGE_S if left >= POOL_MIN_IMAGES else float("inf")
+    best = min(work_s, threads, processes)
+    if best == work_s:
+        return "serial"
+    return "processes" if best == processes else "threads"
+
+
+def _run_threads(rest: list[Task], workers: int, bar: _Progress) -> Iterator[_Result]:
+    """The rest in a thread pool (Pillow's decoders, zlib, hashlib and numpy release the GIL). Each task
+    runs in a copy of this thread's context, so it sees the limits set by _run even where warning filters
+    are per context (Python 3.14's context-aware warnings)."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    context = contextvars.copy_context()
+
+    def one(task: Task) -> _Result:
+        return context.copy().run(_inspect_file, task)
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vogue-images")
+    try:
+        for res in pool.map(one, rest):
+            bar.advance()
+            yield res
+    finally:  # on an interrupt, the images not started are dropped, not waited for
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_processes(rest: list[Task], workers: int, bar: _Progress) -> Iterator[_Result]:
+    """The rest in a process pool (each worker sets Pillow's limits for itself, in inspect_file)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = _start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["vogue_pack.images.inspect", "PIL.Image", "PIL.PngImagePlugin",
+                                        "PIL.JpegImagePlugin"])
+    chunksize = max(1, min(32, len(rest) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for res in pool.map(inspect_file, rest, chunksize=chunksize):
+            bar.advance()
+            yield res
 
 
 class _Progress:
@@ -460,9 +541,16 @@ class _Progress:
 def inspect_file(task: Task) -> _Result:
     """Read, fingerprint, check and decode one file; hash it unless the cache knows its hashes.
 
-    Runs in a pool worker. The checks run whatever the cache holds: an entry only supplies the hashes of
-    an image that decoded in full in this run.
+    Runs in a process-pool worker (a process of one thread: Pillow's limits are set here, per file). The
+    checks run whatever the cache holds: an entry only supplies the hashes of an image that decoded in
+    full in this run.
     """
+    with _pillow_limits():
+        return _inspect_file(task)
+
+
+def _inspect_file(task: Task) -> _Result:
+    """inspect_file under limits already set by the caller (_run: once for all threads)."""
     index, path, algorithm, hash_size, cache_dir = task
     res = _Result(index=index)
     try:
@@ -479,7 +567,7 @@ def inspect_file(task: Task) -> _Result:
     known = None
     if entry_path is not None:
         known = _cache_read(entry_path, res.sha256, res.size, algorithm, hash_size)
-    facts = decode_and_hash(data, algorithm, hash_size, known=known)
+    facts = _decode_and_hash(data, algorithm, hash_size, known)
     _apply_entry(res, facts)
     res.decoded = True
     res.cache_hit = known is not None and facts.get("hash") is not None
@@ -525,53 +613,59 @@ def decode_and_hash(data: bytes, algorithm: str, hash_size: int,
     The checks and the full decode always run. ``known`` (a validated cache entry: hash, hash_mirror,
     colour) is used only when the image decoded in full here; a failed decode has no hash whatever it says.
     """
+    with _pillow_limits():
+        return _decode_and_hash(data, algorithm, hash_size, known)
+
+
+def _decode_and_hash(data: bytes, algorithm: str, hash_size: int, known: dict[str, Any] | None,
+                     ) -> dict[str, Any]:
+    """decode_and_hash under Pillow limits already set by the caller (_pillow_limits)."""
     from PIL import Image
 
     facts: dict[str, Any] = {"problems": []}
     problems: list[list[Any]] = facts["problems"]
     facts["format"] = sniff_format(data[:16])
     grey: np.ndarray | None = None
-    with _pillow_limits():
-        try:
-            image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
-            facts["format"] = image.format
-            facts["width"], facts["height"] = image.size
-            facts["mode"] = image.mode
-            if image.format == "PNG":
-                # Chunk CRCs and structure up to IEND, without decoding pixels. verify() leaves the image
-                # unusable, so it is opened again; other formats' verify() checks nothing (Pillow only
-                # implements it for PNG) and is skipped, which spares JPEG a second header parse.
-                image.verify()
-                image = Image.open(io.BytesIO(data), formats=["PNG"])
-            _check_trailing(data, facts["format"], problems)
-            frames = getattr(image, "n_frames", 1)
-            if frames > 1:
-                problems.append(["image.animated", f"the {image.format} image has {frames} frames", frames, 1])
-            mode = image.mode
-            width, height = image.size
-            if mode not in ALLOWED_MODES:
-                problems.append(["image.mode", f"unsupported mode {mode} (expected a PNG or JPEG mode: "
-                                 "1, L, LA, P, PA, I;16, RGB, RGBA or CMYK)", mode, sorted(ALLOWED_MODES)])
-            if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
-                problems.append(["image.size", f"implausible size {width}x{height} px",
-                                 [width, height], f"sides {MIN_SIDE}..{MAX_SIDE} px"])
-            target = hash_input_size(algorithm, hash_size, image.size)
-            if image.format == "JPEG":
-                # DCT-domain scaling to no less than the hash's input size: several times faster than a
-                # full decode, and the whole stream is still decoded, so truncation is still detected.
-                # Colour is kept (the colour grid needs it); greyscale JPEGs stay greyscale.
-                image.draft("L" if image.mode == "L" else "RGB", target)
-            image.load()  # decode every byte: a truncated or corrupt file raises here
-            if known is None:
-                grey, facts["colour"] = _reduce(image, algorithm, target)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            problems.append(["image.bomb", f"refused as a decompression bomb ({exc})",
-                             facts.get("width") and [facts["width"], facts["height"]],
-                             f"<= {MAX_IMAGE_PIXELS} pixels"])
-            return facts
-        except _DECODE_ERRORS as exc:
-            problems.append(["image.decode", f"does not decode fully: {_describe(exc)}", None, None])
-            return facts
+    try:
+        image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
+        facts["format"] = image.format
+        facts["width"], facts["height"] = image.size
+        facts["mode"] = image.mode
+        if image.format == "PNG":
+            # Chunk CRCs and structure up to IEND, without decoding pixels. verify() leaves the image
+            # unusable, so it is opened again; other formats' verify() checks nothing (Pillow only
+            # implements it for PNG) and is skipped, which spares JPEG a second header parse.
+            image.verify()
+            image = Image.open(io.BytesIO(data), formats=["PNG"])
+        _check_trailing(data, facts["format"], problems)
+        frames = getattr(image, "n_frames", 1)
+        if frames > 1:
+            problems.append(["image.animated", f"the {image.format} image has {frames} frames", frames, 1])
+        mode = image.mode
+        width, height = image.size
+        if mode not in ALLOWED_MODES:
+            problems.append(["image.mode", f"unsupported mode {mode} (expected a PNG or JPEG mode: "
+                             "1, L, LA, P, PA, I;16, RGB, RGBA or CMYK)", mode, sorted(ALLOWED_MODES)])
+        if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
+            problems.append(["image.size", f"implausible size {width}x{height} px",
+                             [width, height], f"sides {MIN_SIDE}..{MAX_SIDE} px"])
+        target = hash_input_size(algorithm, hash_size, image.size)
+        if image.format == "JPEG":
+            # DCT-domain scaling to no less than the hash's input size: several times faster than a
+            # full decode, and the whole stream is still decoded, so truncation is still detected.
+            # Colour is kept (the colour grid needs it); greyscale JPEGs stay greyscale.
+            image.draft("L" if image.mode == "L" else "RGB", target)
+        image.load()  # decode every byte: a truncated or corrupt file raises here
+        if known is None:
+            grey, facts["colour"] = _reduce(image, algorithm, target)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        problems.append(["image.bomb", f"refused as a decompression bomb ({exc})",
+                         facts.get("width") and [facts["width"], facts["height"]],
+                         f"<= {MAX_IMAGE_PIXELS} pixels"])
+        return facts
+    except _DECODE_ERRORS as exc:
+        problems.append(["image.decode", f"does not decode fully: {_describe(exc)}", None, None])
+        return facts
     if known is not None:
         facts["hash"], facts["hash_mirror"], facts["colour"] = known["hash"], known["hash_mirror"], known["colour"]
     elif grey is not None:
@@ -754,7 +848,17 @@ def phash_bits(pixels: np.ndarray, hash_size: int) -> np.ndarray:
     if matrix is None:
         matrix = _DCT_CACHE.setdefault((n, hash_size), _dct_matrix(n, hash_size))
     low = matrix @ pixels.astype(np.float64) @ matrix.T
-    return low > np.median(low)
+    return low > _median(low)
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a small finite array, by a sort: the same float (the middle value, or the two
+    middle values' sum halved, as np.median's mean of them computes it) at a seventh of its overhead."""
+    ordered = np.sort(values, axis=None)
+    middle = ordered.size // 2
+    if ordered.size % 2:
+        return float(ordered[middle])
+    return float((ordered[middle - 1] + ordered[middle]) / 2)
 
 
 def _bits(pixels: np.ndarray, algorithm: str, hash_size: int) -> np.ndarray:
@@ -775,8 +879,10 @@ def bits_to_hex(bits: np.ndarray) -> str:
     """Hex of a boolean array, first bit most significant: the same text as ``str(imagehash.ImageHash)``."""
     flat = np.asarray(bits, dtype=bool).ravel()
     width = (flat.size + 3) // 4
-    value = int("".join("1" if b else "0" for b in flat), 2)
-    return f"{value:0{width}x}"
+    # Zero bits in front make whole bytes without changing the value; its last ``width`` hex digits are
+    # the digits of the value, zero-padded.
+    padded = np.concatenate((np.zeros(-flat.size % 8, dtype=bool), flat))
+    return np.packbits(padded).tobytes().hex()[-width:]
 
 
 def hash_pair(pixels: np.ndarray, algorithm: str, hash_size: int) -> tuple[str, str]:

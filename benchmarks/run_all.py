@@ -321,9 +321,12 @@ def _run(args: argparse.Namespace, work: Path, sides: list[Side], rows: list[Any
                      f"{wall_cpu:.2f}", wall_cpu <= 0.6))
         bcount = {"n": 0}
 
+        versions: dict[str, str] = {}
+
         def build_big(side: Side) -> tuple[list[str], Any]:
             bcount["n"] += 1
-            return side.cli("build", str(big), "--no-images", "--version", f"2.{bcount['n']}", "--out",
+            versions[side.name] = f"2.{bcount['n']}"
+            return side.cli("build", str(big), "--no-images", "--version", versions[side.name], "--out",
                             str(work / f"bigrel-{side.name}"), *budgets), None
 
         built_big = _alternate(sides, lr, build_big, work, exits=(0,))
@@ -335,6 +338,16 @@ def _run(args: argparse.Namespace, work: Path, sides: list[Side], rows: list[Any
                      fmt(built_big, "rss", 2**20, "MiB"), f"{peak / raw_bytes:.2f}×", peak <= 2 * raw_bytes))
         results["goals"]["large"] = {"floor": floor_big, "validate": val_big, "build": built_big,
                                      "raw_bytes": raw_bytes}
+        # reproducible at this size too: the same version built again elsewhere has the same bytes
+        again = work / "bigrel-again"
+        subprocess.run(after.cli("build", str(big), "--no-images", "--version", versions[after.name], "--out",
+                                 str(again), *budgets), env=after.env, cwd=work, capture_output=True, check=True)
+        first = work / f"bigrel-{after.name}" / versions[after.name]
+        differ = sorted(p.name for p in first.rglob("*") if p.is_file()
+                        and p.read_bytes() != (again / versions[after.name] / p.relative_to(first)).read_bytes())
+        rows.append((f"build {args.large:,} twice: byte-identical releases", "-", {after.name: ", ".join(differ)
+                                                                                  or "identical"}, "-", not differ))
+        results["goals"]["large"]["rebuild_differs"] = differ
 
 
 if __name__ == "__main__":

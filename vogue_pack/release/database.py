@@ -26,11 +26,18 @@ if TYPE_CHECKING:
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> None:
+def _create_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> str:
+    """Create each table in a transaction of its own; returns the COMMENT statements for them.
+
+    With every table in one transaction, a large release (60,000 conversations, 7.8 million rows) came out
+    with different bytes on every build; committed one table at a time, the file is the same
+    (``benchmarks/run_all.py --large`` builds it twice and compares)."""
     comments: list[str] = []
     for name, table in tables.items():
         con.register("_vogue_source", table)
+        con.execute("BEGIN TRANSACTION")
         con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM _vogue_source")
+        con.execute("COMMIT")
         con.unregister("_vogue_source")
         description = (table.schema.metadata or {}).get(b"description", b"").decode("utf-8")
         comments.append(f"COMMENT ON TABLE {quote_ident(name)} IS {quote_literal(description)};")
@@ -38,7 +45,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table
             text = (column.metadata or {}).get(b"description", b"").decode("utf-8")
             comments.append(f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(column.name)} "
                             f"IS {quote_literal(text)};")
-    con.execute("\n".join(comments))
+    return "\n".join(comments)
 
 
 def sql_files() -> list[Path]:
@@ -59,8 +66,9 @@ def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]
         # One thread: DuckDB's parallel insert places row groups in blocks in the order its threads finish,
         # so with more threads a large table lands in a different block layout on every build.
         con.execute("SET threads = 1")
-        con.execute("BEGIN TRANSACTION")  # one commit for everything: per-statement commits are slow
-        _create_tables(con, tables)
+        comments = _create_tables(con, tables)
+        con.execute("BEGIN TRANSACTION")  # one commit for the comments and every SQL file
+        con.execute(comments)
         scripts = []
         for script in sql_files():
             text = script.read_text(encoding="utf-8")

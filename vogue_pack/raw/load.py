@@ -179,6 +179,12 @@ class _Loader:
         for key, value in values.items():
             buffer[key].append(value)
 
+    def add_rows(self, table: str, **columns: list[Any]) -> None:
+        """Several rows at once, one list per column (one call per source row, not per cell)."""
+        buffer = self.cols[table]
+        for key, values in columns.items():
+            buffer[key].extend(values)
+
     def finish(self, table: str) -> None:
         self.out.tables[table] = _build_table(table, self.cols[table])
 
@@ -598,13 +604,10 @@ class _Loader:
                      assistant_interpretation=(typed.get("assistant_interpretation") or none)[index],
                      source_file=rel, source_row=line)
             rated = [(item_id, value) for item_id, value in cells if value != -1]
-            n_rated = len(rated)
-            ratings = self.cols["item_ratings"]  # one extend per column: 2.8 million rows at 60,000 conversations
-            for key, column_values in (("conversation_id", [cid] * n_rated), ("item_id", [i for i, _ in rated]),
-                                       ("role", [role] * n_rated), ("participant_id", [pid] * n_rated),
-                                       ("rating", [v for _, v in rated]), ("source_file", [rel] * n_rated),
-                                       ("source_row", [line] * n_rated)):
-                ratings[key].extend(column_values)
+            n_rated = len(rated)  # 2.8 million rows at 60,000 conversations: added per source row
+            self.add_rows("item_ratings", conversation_id=[cid] * n_rated, item_id=[i for i, _ in rated],
+                          role=[role] * n_rated, participant_id=[pid] * n_rated, rating=[v for _, v in rated],
+                          source_file=[rel] * n_rated, source_row=[line] * n_rated)
             if role_file == "seeker":
                 for question in range(1, 6):
                     column = f"likert_{question}"
@@ -745,7 +748,6 @@ class _Loader:
         repeats = [bool(match.group(2)) for match in matches if match is not None]
         n = len(item_columns)
         assert len(item_ids) == n
-        out = self.cols["profile_ratings"]  # one extend per column and row, not one call per cell
         for index, line in enumerate(rows.lines):
             pid = typed["participant_id"][index]
             if pid is None:
@@ -755,10 +757,9 @@ class _Loader:
             vec = parse_int_list(raw_vec)
             self.check_list_literal(rel, line, "40_rating_vec", raw_vec, vec, values, "the item columns",
                                     {"participant_id": pid})
-            for key, column_values in (("participant_id", [pid] * n), ("item_id", item_ids), ("is_repeat", repeats),
-                                       ("rating", [None if v in (None, -1) else v for v in values]),
-                                       ("column", item_columns), ("source_row", [line] * n)):
-                out[key].extend(column_values)
+            self.add_rows("profile_ratings", participant_id=[pid] * n, item_id=item_ids, is_repeat=repeats,
+                          rating=[None if v in (None, -1) else v for v in values], column=item_columns,
+                          source_row=[line] * n)
         self.finish("profile_ratings")
 
     # --- derived: conversation_items -------------------------------------------------------------------

@@ -13,7 +13,6 @@ The layout and every guarantee are described in docs/release-format.md. In short
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 import socket
@@ -53,6 +52,7 @@ from vogue_pack.release.format import (
     semver,
     sha256_bytes,
     sha256_file,
+    sha256_stream,
 )
 from vogue_pack.release.tables import PARQUET_OPTIONS, canonical_table, findings_table, parquet_bytes
 
@@ -154,10 +154,7 @@ def _sha256_regular(path: Path, rel: str) -> tuple[str, int]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UsageError(f"{rel}: listed by validation but no longer a regular file; validate again")
-        digest = hashlib.sha256()
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest(), info.st_size
+        return sha256_stream(handle), info.st_size
 
 
 def release_report(report: Report, root: Path) -> Report:

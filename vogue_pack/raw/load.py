@@ -64,6 +64,7 @@ RATING_SUFFIX = {"seeker": tuple(f"likert_{k}" for k in range(1, 6)), "assistant
 TRANSCRIPT_TABLES = ("conversations", "turns", "utterances")
 PARALLEL_TRANSCRIPTS = 4000  # below this many files a process pool costs more than it saves
 ROLE_OF_FILE = {"seeker": "Seeker", "assistant": "Assistant"}
+_A_ROLE = {"Seeker": "a Seeker", "Assistant": "an Assistant"}  # the role with its article, in messages
 
 # the id grammar of file names (raw/tree.py) holds for column names too; use with fullmatch only.
 # At most 10 digits and checked against the 32-bit range: ids are stored in 32-bit columns.
@@ -539,11 +540,11 @@ class _Loader:
                                          value=code))
                     elif isinstance(code, str) and role is not None and code not in codes[role]:
                         other = "Assistant" if role == "Seeker" else "Seeker"
-                        hint = f" (it is an {other} code)" if code in codes[other] else ""
-                        f.append(finding("transcript.tag-code", f"{code!r} is not a {role} tag code{hint}; use one of "
-                                         f"{', '.join(sorted(codes[role]))}",
+                        hint = f" (it is {_A_ROLE[other]} code)" if code in codes[other] else ""
+                        f.append(finding("transcript.tag-code", f"{code!r} is not {_A_ROLE[role]} tag code{hint}; use "
+                                         f"one of {', '.join(sorted(codes[role]))}",
                                          file=rel, pointer=f"{where}/content/tags/{j}/{k}", value=code,
-                                         expected=f"a {role} code"))
+                                         expected=f"{_A_ROLE[role]} code"))
             if number is None:
                 continue
             t_cols = self.cols["turns"]

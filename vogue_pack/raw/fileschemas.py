@@ -7,7 +7,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from vogue_pack.report.findings import Finding, finding
@@ -130,12 +130,49 @@ _CHECK_CODES = {
 
 @dataclass
 class CsvRows:
-    """Parsed CSV cells: the header, and per data row its line number and cells by column name."""
+    """Parsed CSV cells, by column: the header, the line number of every data row, and for each column of
+    the header its cells, one per data row, as an Arrow string array (a column repeated in the header
+    holds its last occurrence's cells, as ``dict(zip(header, row))`` would)."""
 
     file: str
     header: list[str]
     lines: list[int]
-    cells: list[dict[str, str]]
+    columns: dict[str, Any]  # column name -> pyarrow.StringArray, len(lines) cells
+    _lists: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_records(cls, file: str, header: list[str], lines: list[int], records: Sequence[Sequence[str]]
+                     ) -> CsvRows:
+        """From data rows of exactly ``len(header)`` cells each."""
+        import pyarrow as pa
+
+        by_position = list(zip(*records, strict=True)) if records else [() for _ in header]
+        return cls(file=file, header=list(header), lines=list(lines),
+                   columns={name: pa.array(by_position[i], type=pa.string()) for i, name in enumerate(header)})
+
+    @classmethod
+    def from_dicts(cls, file: str, header: list[str], lines: list[int], cells: Sequence[dict[str, str]]
+                   ) -> CsvRows:
+        """From one dictionary of cells per data row (a header column a row lacks is a blank cell)."""
+        return cls.from_records(file, header, lines, [[row.get(name, "") for name in header] for row in cells])
+
+    def values(self, column: str) -> list[str] | None:
+        """The cells of ``column`` as Python strings (converted once), or None when it is not in the header."""
+        if column not in self.columns:
+            return None
+        if column not in self._lists:
+            self._lists[column] = self.columns[column].to_pylist()
+        return self._lists[column]
+
+    def cell(self, index: int, column: str) -> str | None:
+        """The cell of data row ``index`` (0-based) in ``column``, or None when it is not in the header."""
+        array = self.columns.get(column)
+        return None if array is None else array[index].as_py()
+
+    def dicts(self) -> list[dict[str, str]]:
+        """One dictionary of cells per data row (for tests and small files)."""
+        columns = {name: self.values(name) or [] for name in self.columns}
+        return [{name: cells[i] for name, cells in columns.items()} for i in range(len(self.lines))]
 
 
 @functools.cache
@@ -150,14 +187,14 @@ _INT_PATTERN = r"^\s*[+-]?\d{1,18}\s*$"
 _FLOAT_PATTERN = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
-def _parse_column(raw: list[str], dtype: str) -> tuple[list[Any], list[int]]:
+def _parse_column(rows: CsvRows, column: str, dtype: str) -> tuple[list[Any], list[int]]:
     """Vectorised cell parsing: (values with None for blank or bad cells, indices of bad cells)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if not (dtype.startswith("Int") or dtype.startswith("Float")):
-        return [None if (v is None or not v.strip()) else v for v in raw], []
-    array = pa.array(raw, type=pa.string())
+        return [None if not v.strip() else v for v in rows.values(column) or []], []
+    array = rows.columns[column]
     trimmed = pc.utf8_trim_whitespace(array)
     blank = pc.equal(trimmed, "")
     pattern = _INT_PATTERN if dtype.startswith("Int") else _FLOAT_PATTERN
@@ -177,8 +214,7 @@ def _parse_column(raw: list[str], dtype: str) -> tuple[list[Any], list[int]]:
         non_finite = pc.fill_null(pc.invert(pc.is_finite(parsed)), False)
         bad_mask = pc.or_(bad_mask, non_finite)
         parsed = pc.if_else(non_finite, pa.scalar(None, target), parsed)
-    bad = [i for i, flag in enumerate(bad_mask.to_pylist()) if flag]
-    return parsed.to_pylist(), bad
+    return parsed.to_pylist(), pc.indices_nonzero(bad_mask).to_pylist()
 
 
 def check_csv(name: str, rows: CsvRows, engine: str = "native") -> tuple[dict[str, list[Any]], list[Finding]]:
@@ -196,15 +232,15 @@ def check_csv(name: str, rows: CsvRows, engine: str = "native") -> tuple[dict[st
     specs = table_spec(name)
     dtypes = {c: str(spec["dtype"]) for c in rows.header if (spec := _column_spec_of(specs, c)) is not None}
     for column, dtype in dtypes.items():
-        raw = [cells.get(column, "") for cells in rows.cells]
-        values, bad = _parse_column(raw, dtype)
+        values, bad = _parse_column(rows, column, dtype)
         kind = "a 32-bit integer" if dtype.startswith("Int") else "a finite number"
         for index in bad:
             line = rows.lines[index]
             bad_cells.add((line, column))
+            cell = rows.cell(index, column)
             findings.append(finding(
-                "schema.type", f"{column} must be {kind}, found {raw[index]!r}",
-                file=rows.file, row=line, column=column, value=raw[index], expected=kind))
+                "schema.type", f"{column} must be {kind}, found {cell!r}",
+                file=rows.file, row=line, column=column, value=cell, expected=kind))
         typed[column] = values
     if not rows.lines:
         return typed, findings
@@ -217,7 +253,7 @@ def check_csv(name: str, rows: CsvRows, engine: str = "native") -> tuple[dict[st
             continue
         check_name = check.split("(")[0]
         code = _CHECK_CODES.get(check_name, "schema.check")
-        value = rows.cells[index_of[line]].get(column) if code != "schema.missing" else None
+        value = rows.cell(index_of[line], column) if code != "schema.missing" else None
         findings.append(finding(
             code, _check_message(column, check, value), file=rows.file, row=line, column=column,
             value=value, expected=check))

@@ -70,6 +70,7 @@ _A_ROLE = {"Seeker": "a Seeker", "Assistant": "an Assistant"}  # the role with i
 # At most 10 digits and checked against the 32-bit range: ids are stored in 32-bit columns.
 _ITEM_COLUMN = re.compile(rf"item_({ID})")
 _PROFILE_ITEM_COLUMN = re.compile(rf"item_({ID})(_duplicate)?")
+_CANONICAL_INT = r"^-?(?:0|[1-9][0-9]{0,8})$"  # an integer json.loads and the schema read alike (32-bit)
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-"})
 
@@ -164,6 +165,8 @@ def parse_style_vibes(text: str) -> tuple[list[str], list[str], bool]:
 
 
 class _Loader:
+    columnwise = True  # plain rating files column-wise (False: every row through the row-by-row path)
+
     def __init__(self, tree: RawTree, progress: Callable[[str, int, int | None], None] | None = None,
                  limits: ReadLimits | None = None) -> None:
         self.tree = tree
@@ -173,6 +176,7 @@ class _Loader:
         self.f = self.out.findings
         self.cols: dict[str, dict[str, list[Any]]] = {name: defaultdict(list) for name in TABLES}
         self.catalogue_items: dict[str, list[int]] | None = None
+        self._parts: dict[str, list[pa.Table]] = {}
 
     # --- helpers ---------------------------------------------------------------------------------
     def add(self, table: str, **values: Any) -> None:
@@ -186,8 +190,22 @@ class _Loader:
         for key, values in columns.items():
             buffer[key].extend(values)
 
+    def add_part(self, table: str, columns: dict[str, Any]) -> None:
+        """Rows built column-wise (lists or Arrow arrays), after the rows added so far."""
+        self.finish(table)
+        self._parts[table].append(table_from_columns(table, columns))
+        self.finish(table)
+
     def finish(self, table: str) -> None:
-        self.out.tables[table] = _build_table(table, self.cols[table])
+        """Turn the rows added since the last ``finish`` into Arrow and free their Python buffers; a table
+        finished again (the item ratings of each role) holds all its parts, in the order added."""
+        parts = self._parts.setdefault(table, [])
+        if self.cols[table] or not parts:
+            parts.append(_build_table(table, self.cols[table]))
+            self.cols[table] = defaultdict(list)
+        self.out.tables[table] = parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
+        if len(parts) > 1:
+            parts[:] = [self.out.tables[table]]
 
     def unavailable(self, table: str, why: str) -> None:
         self.out.unavailable[table] = why
@@ -403,8 +421,10 @@ class _Loader:
                 done += len(chunk)
                 if self.progress is not None:
                     self.progress(stage, done, len(entries))
-        for table in TRANSCRIPT_TABLES:
-            self.out.tables[table] = pa.concat_tables([r[0][table] for r in results]).combine_chunks()
+        for table in TRANSCRIPT_TABLES:  # each worker's part is released once it is in the combined table
+            parts = [r[0].pop(table) for r in results]
+            self.out.tables[table] = pa.concat_tables(parts).combine_chunks()
+            del parts
         for _, found in results:
             self.f.extend(found)
         self.f.extend(later)
@@ -588,13 +608,19 @@ class _Loader:
         column_ids = {c: _item_column_id(c) for c in item_columns}
         self.f.extend(found)
         role = ROLE_OF_FILE[role_file]
+        if self.columnwise and self._ratings_at_once(rows, rel, typed, item_columns,
+                                                     [column_ids[c] for c in item_columns], role):
+            for table in tables:
+                self.finish(table)
+            return
         none = [None] * len(rows.lines)
+        raw_vecs: list[str | None] = [*(rows.values("rating_vec") or none)]
         for index, line in enumerate(rows.lines):
             cid = typed["conversation_id"][index]
             if cid is None:
                 continue
             pid = (typed.get("participant_id") or none)[index]
-            raw_vec = rows.cells[index].get("rating_vec")
+            raw_vec = raw_vecs[index]
             vec = parse_int_list(raw_vec)
             cells = [(column_ids[c], typed[c][index]) for c in item_columns]
             self.check_list_literal(rel, line, "rating_vec", raw_vec, vec, [v for _, v in cells],
@@ -615,14 +641,96 @@ class _Loader:
                     if column not in typed:
                         continue
                     score = typed[column][index]
-                    raw = rows.cells[index].get(column, "")
+                    raw = (rows.values(column) or [""] * len(rows.lines))[index]
                     if score is None and not raw.strip():
-                        self.f.append(finding("ratings.likert-blank", f"{column} is blank (unanswered)", file=rel,
-                                              row=line, column=column, keys={"conversation_id": cid}))
+                        self.f.append(_likert_blank(rel, line, column, cid))
                     self.add("satisfaction", conversation_id=cid, participant_id=pid, question=question,
                              statement=LIKERT_STATEMENTS[question - 1], score=score, source_row=line)
         for table in tables:
             self.finish(table)
+
+    def _ratings_at_once(self, rows: CsvRows, rel: str, typed: dict[str, list[Any]], item_columns: list[str],
+                         item_ids: list[int | None], role: str) -> bool:
+        """Add a rating file's rows column-wise when every row is plain; False, with nothing added, otherwise.
+
+        Plain: every item cell of every row with a conversation id is a canonical integer (what
+        ``json.loads`` reads as the value the schema typed) within the rating column's range, and every
+        ``rating_vec`` is exactly ``[`` + those cells joined by ``", "`` + ``]``, so the row-by-row path would
+        parse each literal into the same list and report nothing about it. The tables, their row order and
+        the findings (only blank Likert answers can remain) are the row-by-row path's, which
+        tests/test_rating_rows.py checks on generated damaged files.
+        """
+        import numpy as np
+        import pyarrow.compute as pc
+
+        cids = typed["conversation_id"]
+        keep = [i for i, cid in enumerate(cids) if cid is not None]
+        if not item_columns or not keep or any(c not in typed for c in item_columns) or None in item_ids:
+            return False
+        take = pa.array(keep, type=pa.int64())
+        cells = [rows.columns[c].take(take) for c in item_columns]
+        if not all(pc.all(pc.match_substring_regex(a, _CANONICAL_INT)).as_py() for a in cells):
+            return False
+        vecs = rows.columns.get("rating_vec")
+        rating_vec: Any = [None] * len(keep)
+        if vecs is not None:
+            literal = pc.binary_join_element_wise("[", pc.binary_join_element_wise(*cells, ", "), "]", "")
+            if not pc.all(pc.equal(literal, vecs.take(take))).as_py():
+                return False
+        values = np.stack([pc.cast(a, pa.int64()).to_numpy() for a in cells], axis=1)
+        rated = values != -1
+        bounds = np.iinfo(np.int16)
+        if ((values[rated] < bounds.min) | (values[rated] > bounds.max)).any():
+            return False  # out of the rating column's range: the row-by-row path turns it into a null
+        width = len(item_columns)
+        if vecs is not None:
+            offsets = pa.array(np.arange(0, len(keep) * width + 1, width), type=pa.int32())
+            rating_vec = pa.ListArray.from_arrays(offsets, pa.array(values.ravel(), type=pa.int32()))
+        lines = np.array(rows.lines, dtype=np.int64)[keep]
+
+        def column(name: str) -> list[Any]:
+            return [None] * len(keep) if name not in typed else [typed[name][i] for i in keep]
+
+        self.add_part("rating_rows", {
+            "conversation_id": column("conversation_id"), "role": [role] * len(keep),
+            "participant_id": column("participant_id"), "catalogue": column("catalogue"),
+            "scenario": column("scenario"), "rating_vec": rating_vec,
+            "assistant_interpretation": column("assistant_interpretation"), "source_file": [rel] * len(keep),
+            "source_row": pa.array(lines)})
+        row, position = np.nonzero(rated)  # row-major: each source row's cells in column order
+        participants = pa.array(column("participant_id"), type=pa.string())
+        self.add_part("item_ratings", {
+            "conversation_id": pa.array(np.array(column("conversation_id"), dtype=np.int64)[row]),
+            "item_id": pa.array(np.array(item_ids, dtype=np.int64)[position]),
+            "role": pa.array([role], type=pa.string()).take(pa.array(np.zeros(len(row), dtype=np.int64))),
+            "participant_id": participants.take(pa.array(row)), "rating": pa.array(values[row, position]),
+            "source_file": pa.array([rel], type=pa.string()).take(pa.array(np.zeros(len(row), dtype=np.int64))),
+            "source_row": pa.array(lines[row])})
+        if role == ROLE_OF_FILE["seeker"]:
+            self._satisfaction_at_once(rows, rel, typed, keep, lines)
+        return True
+
+    def _satisfaction_at_once(self, rows: CsvRows, rel: str, typed: dict[str, list[Any]], keep: list[int],
+                              lines: Any) -> None:
+        """The Likert answers of the rows ``keep``, row by row and question by question, as the row-by-row
+        path adds them, with a finding for each blank answer."""
+        questions = [q for q in range(1, 6) if f"likert_{q}" in typed]
+        scores = [typed[f"likert_{q}"] for q in questions]
+        score = [answers[i] for i in keep for answers in scores]
+        for at, value in enumerate(score):
+            if value is None:
+                index, q = divmod(at, len(questions))
+                column = f"likert_{questions[q]}"
+                if not (rows.values(column) or [])[keep[index]].strip():
+                    self.f.append(_likert_blank(rel, int(lines[index]), column, typed["conversation_id"][keep[index]]))
+        per_row = len(questions)
+        participants = typed.get("participant_id") or [None] * len(rows.lines)
+        self.add_part("satisfaction", {
+            "conversation_id": [typed["conversation_id"][i] for i in keep for _ in questions],
+            "participant_id": [participants[i] for i in keep for _ in questions],
+            "question": questions * len(keep),
+            "statement": [LIKERT_STATEMENTS[q - 1] for q in questions] * len(keep), "score": score,
+            "source_row": [int(line) for line in lines for _ in range(per_row)]})
 
     def _rating_header(self, rows: CsvRows, rel: str, item_columns: list[str], suffix: tuple[str, ...]) -> None:
         header = rows.header
@@ -679,11 +787,12 @@ class _Loader:
         typed, found = check_csv("profiles", rows)
         self.f.extend(found)
         none = [None] * len(rows.lines)
+        columns = {column: rows.values(column) or none for column in rows.columns}
         for index, line in enumerate(rows.lines):
             pid = typed["participant_id"][index]
             if pid is None:
                 continue
-            cells = rows.cells[index]
+            cells = {column: values[index] for column, values in columns.items()}
             raw_vibes = cells.get("style_vibes")
             labels: list[str] = []
             other: list[str] = []
@@ -749,12 +858,14 @@ class _Loader:
         repeats = [bool(match.group(2)) for match in matches if match is not None]
         n = len(item_columns)
         assert len(item_ids) == n
+        vec_cells = rows.values("40_rating_vec")
+        raw_vecs: list[str | None] = [None] * len(rows.lines) if vec_cells is None else list(vec_cells)
         for index, line in enumerate(rows.lines):
             pid = typed["participant_id"][index]
             if pid is None:
                 continue
             values = [typed[c][index] for c in item_columns]
-            raw_vec = rows.cells[index].get("40_rating_vec")
+            raw_vec = raw_vecs[index]
             vec = parse_int_list(raw_vec)
             self.check_list_literal(rel, line, "40_rating_vec", raw_vec, vec, values, "the item columns",
                                     {"participant_id": pid})
@@ -781,6 +892,11 @@ class _Loader:
                 buffer["mentioned"].append(item_id in mentioned_set)
                 buffer["chosen"].append(item_id in gt_set)
         self.finish("conversation_items")
+
+
+def _likert_blank(rel: str, line: int, column: str, cid: Any) -> Finding:
+    return finding("ratings.likert-blank", f"{column} is blank (unanswered)", file=rel, row=line, column=column,
+                   keys={"conversation_id": cid})
 
 
 def _transcript_chunk(job: tuple[Path, list[RawFile], ReadLimits]) -> tuple[dict[str, pa.Table], list[Finding]]:

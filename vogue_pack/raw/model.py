@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 
@@ -304,8 +306,8 @@ def empty_table(name: str) -> pa.Table:
     return TABLES[name].schema.empty_table()
 
 
-def table_from_columns(name: str, columns: dict[str, list[object]]) -> pa.Table:
-    """Build a table of the model from column lists (missing columns become nulls)."""
+def table_from_columns(name: str, columns: Mapping[str, Any]) -> pa.Table:
+    """Build a table of the model from column lists or Arrow arrays (missing columns become nulls)."""
     spec = TABLES[name]
     length = max((len(v) for v in columns.values()), default=0)
     arrays = []
@@ -313,7 +315,7 @@ def table_from_columns(name: str, columns: dict[str, list[object]]) -> pa.Table:
         values = columns.get(col.name)
         if values is None:
             values = [None] * length
-        arrays.append(pa.array(values, type=col.type))
+        arrays.append(values.cast(col.type) if isinstance(values, pa.Array) else pa.array(values, type=col.type))
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 

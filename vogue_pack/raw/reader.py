@@ -294,18 +294,35 @@ def _report_json_anomalies(node: Any, pointer: str, file: str, findings: list[Fi
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")  # a line with its ending, as newline="" reads it
 
 
-def read_csv(text: str, file: str, findings: list[Finding], max_values: int = MAX_VALUES) -> CsvRows | None:
-    """Parse CSV text into header + rows keyed by column name (line numbers: header = 1).
+# A CSV text every line of which is plain RFC 4180 fields: unquoted (no quote, comma or line break), or quoted
+# with doubled quotes inside and no line break. Possessive quantifiers: one pass, no backtracking.
+_PLAIN_FIELD = r'(?:[^",\r\n\x00]++|"(?:[^"\r\n\x00]++|"")*+")?+'
+# Every line holds a comma (two cells or more): a blank line or a one-cell line is never plain.
+_PLAIN_LINE = rf"{_PLAIN_FIELD}(?:,{_PLAIN_FIELD})++"
+_PLAIN_CSV = re.compile(rf"(?:{_PLAIN_LINE}(?:\r\n|\r|\n))*+(?:{_PLAIN_LINE})?+")
+
+
+def read_csv(text: str, file: str, findings: list[Finding], max_values: int = MAX_VALUES, *,
+             fast: bool = True) -> CsvRows | None:
+    """Parse CSV text into the header and the cells of every data row by column (line numbers: header = 1).
 
     Rows with the wrong number of cells are findings and are skipped; blank lines are skipped.
     Returns None when the file has no header, cannot be parsed at all, or holds more than ``max_values``
     cells (counted while reading: parsing stops there).
+
+    A file whose every line is plain (see :func:`_read_plain_csv`) is parsed by Arrow's C++ reader, which
+    gives the same cells as Python's ``csv`` module on such text; any other file, and ``fast=False``, goes
+    through Python's ``csv`` module, which reports each damaged row.
     """
+    rows = _read_plain_csv(text, file, max_values) if fast else None
+    if rows is not None:
+        _header_findings(rows.header, file, findings)
+        return rows
     # lines are cut lazily from the text: io.StringIO would copy it whole (at up to 4 bytes a character)
     reader = csv.reader(match.group() for match in _LINE.finditer(text))
     header: list[str] | None = None
     lines: list[int] = []
-    cells: list[dict[str, str]] = []
+    records: list[list[str]] = []
     start = 1
     odd_quotes = text.count('"') % 2 == 1  # a quote that opens and never closes leaves an odd count
     last: tuple[int, list[str]] | None = None  # the last record: its first line and cells
@@ -336,12 +353,12 @@ def read_csv(text: str, file: str, findings: list[Finding], max_values: int = MA
                     "the row was not read", file=file, row=line, value=len(record), expected=len(header)))
                 continue
             lines.append(line)
-            cells.append(dict(zip(header, record, strict=True)))
+            records.append(record)
         if odd_quotes and last is not None and header is not None and last[0] in lines \
                 and _quote_finding(last[1], header, last[0], reader.line_num, file, findings):
             # the cell count happened to fit, but the file ended inside a quoted cell: the row is not data
             index = lines.index(last[0])
-            del lines[index], cells[index]
+            del lines[index], records[index]
     except csv.Error as exc:
         findings.append(finding("csv.parse", f"CSV cannot be parsed: {exc} (line {reader.line_num})",
                                 file=file, row=reader.line_num, value=str(exc)))
@@ -350,13 +367,59 @@ def read_csv(text: str, file: str, findings: list[Finding], max_values: int = MA
     if header is None:
         findings.append(finding("csv.header", "no header row", file=file))
         return None
+    _header_findings(header, file, findings)
+    return CsvRows.from_records(file, header, lines, records)
+
+
+def _header_findings(header: list[str], file: str, findings: list[Finding]) -> None:
     seen: set[str] = set()
     for name in header:
         if name in seen:
             findings.append(finding("csv.header", f"column {name!r} appears twice in the header", file=file,
                                     row=1, column=name, value=name))
         seen.add(name)
-    return CsvRows(file=file, header=header, lines=lines, cells=cells)
+
+
+def _read_plain_csv(text: str, file: str, max_values: int) -> CsvRows | None:
+    """The rows of a plain CSV text, parsed by Arrow; None whenever the text is not certainly plain.
+
+    Plain: every line is two or more RFC 4180 fields (:data:`_PLAIN_CSV`: no line break inside a quoted
+    cell, no stray quote, no NUL), and every line has as many cells as the header, so no line is blank and
+    none is skipped (data row ``i`` is line ``i + 2``). On such text Python's ``csv``
+    module and Arrow's reader split the same cells, which tests/test_csv_reader.py checks on generated
+    texts; anything else (a ragged row, a quote left open, a blank line, too many cells) is left to the
+    Python reader and its findings.
+    """
+    if _PLAIN_CSV.fullmatch(text) is None:
+        return None
+    first = _LINE.match(text)
+    if first is None:
+        return None
+    header = [h.strip() for h in next(csv.reader([first.group()]), [])]
+    width = len(header)
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    physical = breaks + (0 if text.endswith(("\n", "\r")) else 1)
+    if width < 2 or physical * width > max_values:
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        data = text.encode("utf-8")
+        names = [f"c{i}" for i in range(width)]
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
+            parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                            newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types={name: pa.string() for name in names},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (UnicodeEncodeError, pa.ArrowInvalid):  # e.g. a row with more or fewer cells: the Python reader says which
+        return None
+    if table.num_rows != physical - 1 or table.num_columns != width:
+        return None
+    columns = {name: table.column(i).combine_chunks() for i, name in enumerate(header)}
+    return CsvRows(file=file, header=header, lines=list(range(2, table.num_rows + 2)), columns=columns)
 
 
 def _quote_finding(record: list[str], header: list[str], line: int, end: int, file: str,

@@ -433,6 +433,35 @@ def test_failure_at_any_write_leaves_nothing_behind(validation: Validation, tmp_
     assert list((tmp_path / "db").iterdir()) == []
 
 
+@pytest.mark.parametrize("step", ["parquet_bytes", "table_digests", "card_sections"])
+def test_a_failure_on_a_worker_thread_is_reported_as_on_the_main_one(step: str, validation: Validation,
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parquet encoding, the content digests and the card's statistics run beside the main thread: a full
+    disk there is still the output error, any other failure still propagates, and nothing is left behind."""
+    from vogue_pack.errors import OutputError
+
+    calls: list[int] = []
+
+    def no_space(*_args: object, **_kwargs: object) -> None:
+        calls.append(threading.get_ident())
+        raise OSError(28, "No space left on device (simulated)")
+
+    monkeypatch.setattr(release_module, step, no_space)
+    with pytest.raises(OutputError, match="No space left on device"):
+        build(validation, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert calls and threading.get_ident() not in calls  # it did run on a worker
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"{step} failed (simulated)")
+
+    monkeypatch.setattr(release_module, step, broken)
+    with pytest.raises(RuntimeError, match="simulated"):
+        build(validation, tmp_path / "again")
+    assert list((tmp_path / "again").iterdir()) == []
+
+
 def test_build_killed_at_random_points_leaves_no_partial_release(validation: Validation, tmp_path: Path) -> None:
     """SIGKILL a build process at random moments: the release is either absent or complete and intact,
     and a later build is not blocked (it sweeps the dead build's temporary folder)."""

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 # 2: view and macro definitions digested (duckdb.definitions), configuration provenance, signature file
 # 3: images.path release-relative with images.raw_path; manifest images.included; LICENSE.txt; validation.switched_off
-RELEASE_FORMAT_VERSION = "3"
+# 4: content digests vogue-content-v3 (rows in key order; v2 sorted every row's JSON line)
+RELEASE_FORMAT_VERSION = "4"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 DATABASE = "vogue.duckdb"

@@ -433,6 +433,17 @@ def test_failure_at_any_write_leaves_nothing_behind(validation: Validation, tmp_
     assert list((tmp_path / "db").iterdir()) == []
 
 
+def test_worker_threads_and_one_thread_build_the_same_release(validation: Validation, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small release is built on one thread (its written tables digested), a large one with workers (the
+    Arrow tables digested beside the database write): the same bytes either way."""
+    one = build(validation, tmp_path / "one")
+    monkeypatch.setattr(release_module, "PARALLEL_ROWS", 0)
+    workers = build(validation, tmp_path / "workers")
+    assert one.release_digest == workers.release_digest
+    assert (one.path / "SHA256SUMS").read_bytes() == (workers.path / "SHA256SUMS").read_bytes()
+
+
 @pytest.mark.parametrize("step", ["parquet_bytes", "table_digests", "card_sections"])
 def test_a_failure_on_a_worker_thread_is_reported_as_on_the_main_one(step: str, validation: Validation,
                                                                     tmp_path: Path,
@@ -441,6 +452,7 @@ def test_a_failure_on_a_worker_thread_is_reported_as_on_the_main_one(step: str, 
     disk there is still the output error, any other failure still propagates, and nothing is left behind."""
     from vogue_pack.errors import OutputError
 
+    monkeypatch.setattr(release_module, "PARALLEL_ROWS", 0)  # worker threads even for this small release
     calls: list[int] = []
 
     def no_space(*_args: object, **_kwargs: object) -> None:

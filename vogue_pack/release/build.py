@@ -21,7 +21,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -383,7 +383,8 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     import pyarrow
 
     root, report, tmp = Path(validation.root), validation.report, writer.root
-    with _worker() as native, _worker() as analysis:
+    threads = sum(t.num_rows for t in validation.tables.values()) >= PARALLEL_ROWS
+    with _worker(threads) as native, _worker(threads) as analysis:
         # Beside the main thread, which writes the files and vogue.duckdb: Parquet encoding and the content
         # digests (native code, no GIL) on one worker, the statistics and the paper comparison of the card
         # and the report page (mostly Python) on another. Every file is still written by this thread, in
@@ -396,7 +397,7 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         released_report = release_report(validation.report, root)
         report_dict = released_report.to_dict()
         findings = findings_table(report_dict)
-        digests = native.submit(table_digests, {**tables, "findings": findings})
+        digests = native.submit(table_digests, {**tables, "findings": findings}) if threads else None
         from vogue_pack.analysis.stats import compute_stats
 
         page_stats = analysis.submit(compute_stats, validation.tables)
@@ -418,7 +419,9 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
                                       catalogue=all_codes())
         writer.write(RELEASE_HTML_NAME, page.encode("utf-8"))
 
-        database = build_database(tmp / DATABASE, {**tables, "findings": findings}, digests=digests.result)
+        # (inline, the written tables are digested: no second in-memory DuckDB to start for a small release)
+        database = build_database(tmp / DATABASE, {**tables, "findings": findings},
+                                  digests=digests.result if digests is not None else None)
         writer.record(DATABASE)
         sections = card_parts.result()
 
@@ -484,9 +487,28 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     return manifest
 
 
+# From this many rows (all tables) on, build uses worker threads; below it, starting them and a second DuckDB
+# costs more than they save (the 60-conversation release has 8,337 rows; docs/benchmarks.md, "Release write").
+PARALLEL_ROWS = 200_000
+
+
+class _Inline(Executor):
+    """Runs each submitted call at once, on the calling thread (a small release); its exception is raised
+    there and then."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
 @contextlib.contextmanager
-def _worker() -> Iterator[ThreadPoolExecutor]:
-    """One worker thread; when the block fails, its queued work is dropped (the running task finishes)."""
+def _worker(thread: bool = True) -> Iterator[Executor]:
+    """One worker thread (or :class:`_Inline`); when the block fails, its queued work is dropped (the
+    running task finishes)."""
+    if not thread:
+        yield _Inline()
+        return
     pool = ThreadPoolExecutor(max_workers=1)
     try:
         yield pool

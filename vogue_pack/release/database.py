@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from vogue_pack.release.format import (
     connect_database,
+    connect_memory,
     content_digest,
     definition_digests,
     quote_ident,
@@ -65,7 +66,11 @@ def table_key(table: pa.Table) -> tuple[str, ...]:
 
 def table_digests(tables: Mapping[str, pa.Table]) -> dict[str, tuple[int, str]]:
     """Row count and content digest of every table, from the Arrow tables (each in its key order, so no sort)."""
-    return {name: table_content_digest(table, table_key(table)) for name, table in tables.items()}
+    con = connect_memory()
+    try:
+        return {name: table_content_digest(table, table_key(table), con) for name, table in tables.items()}
+    finally:
+        con.close()
 
 
 def build_database(path: Path, tables: Mapping[str, pa.Table],

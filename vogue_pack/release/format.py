@@ -142,11 +142,14 @@ def content_digest(con: duckdb.DuckDBPyConnection, relation: str, key: Sequence[
                                        f"ORDER BY {', '.join([*order, 'line'])}")
 
 
-def table_content_digest(table: pa.Table, key: Sequence[str]) -> tuple[int, str]:
-    """:func:`content_digest` of an Arrow table, in a sandboxed in-memory DuckDB. A table whose rows are
-    already in strictly increasing key order (a released table is) is digested in its own order without a
-    sort: each key is then unique, so that order is the method's."""
-    con = connect_memory()
+def table_content_digest(table: pa.Table, key: Sequence[str],
+                         con: duckdb.DuckDBPyConnection | None = None) -> tuple[int, str]:
+    """:func:`content_digest` of an Arrow table, in ``con`` or a new sandboxed in-memory DuckDB
+    (:func:`connect_memory`). A table whose rows are already in strictly increasing key order (a released
+    table is) is digested in its own order without a sort: each key is then unique, so that order is the
+    method's."""
+    own = con is None
+    con = connect_memory() if con is None else con
     try:
         con.register("_vogue_table", table)
         if not _in_strict_key_order(table, key) or not _preserves_order(con):
@@ -154,7 +157,9 @@ def table_content_digest(table: pa.Table, key: Sequence[str]) -> tuple[int, str]
         return _digest_lines(con, _columns(con, "_vogue_table"),
                              "SELECT to_json(t) || chr(10) AS line FROM _vogue_table AS t")
     finally:
-        con.close()
+        con.unregister("_vogue_table")
+        if own:
+            con.close()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:

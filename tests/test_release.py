@@ -177,8 +177,9 @@ def test_duckdb_tables_match_the_parquet_files(release: Path) -> None:
     try:
         con.execute(f"ATTACH {quote_literal(str(release / DATABASE))} AS db (READ_ONLY)")
         for name, entry in manifest["tables"].items():
-            from_parquet = content_digest(con, f"read_parquet({quote_literal(str(release / entry['path']))})")
-            from_db = content_digest(con, f"db.{name}")
+            from_parquet = content_digest(con, f"read_parquet({quote_literal(str(release / entry['path']))})",
+                                          entry["key"])
+            from_db = content_digest(con, f"db.{name}", entry["key"])
             assert from_db == from_parquet == (entry["rows"], entry["content_digest"]), name
     finally:
         con.close()
@@ -430,6 +431,47 @@ def test_failure_at_any_write_leaves_nothing_behind(validation: Validation, tmp_
     with pytest.raises(RuntimeError, match="simulated"):
         build(validation, tmp_path / "db")
     assert list((tmp_path / "db").iterdir()) == []
+
+
+def test_worker_threads_and_one_thread_build_the_same_release(validation: Validation, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small release is built on one thread (its written tables digested), a large one with workers (the
+    Arrow tables digested beside the database write): the same bytes either way."""
+    one = build(validation, tmp_path / "one")
+    monkeypatch.setattr(release_module, "PARALLEL_ROWS", 0)
+    workers = build(validation, tmp_path / "workers")
+    assert one.release_digest == workers.release_digest
+    assert (one.path / "SHA256SUMS").read_bytes() == (workers.path / "SHA256SUMS").read_bytes()
+
+
+@pytest.mark.parametrize("step", ["parquet_bytes", "table_digests", "card_sections"])
+def test_a_failure_on_a_worker_thread_is_reported_as_on_the_main_one(step: str, validation: Validation,
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parquet encoding, the content digests and the card's statistics run beside the main thread: a full
+    disk there is still the output error, any other failure still propagates, and nothing is left behind."""
+    from vogue_pack.errors import OutputError
+
+    monkeypatch.setattr(release_module, "PARALLEL_ROWS", 0)  # worker threads even for this small release
+    calls: list[int] = []
+
+    def no_space(*_args: object, **_kwargs: object) -> None:
+        calls.append(threading.get_ident())
+        raise OSError(28, "No space left on device (simulated)")
+
+    monkeypatch.setattr(release_module, step, no_space)
+    with pytest.raises(OutputError, match="No space left on device"):
+        build(validation, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+    assert calls and threading.get_ident() not in calls  # it did run on a worker
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"{step} failed (simulated)")
+
+    monkeypatch.setattr(release_module, step, broken)
+    with pytest.raises(RuntimeError, match="simulated"):
+        build(validation, tmp_path / "again")
+    assert list((tmp_path / "again").iterdir()) == []
 
 
 def test_build_killed_at_random_points_leaves_no_partial_release(validation: Validation, tmp_path: Path) -> None:

@@ -25,9 +25,15 @@ from release_support import DATABASE, EPOCH, build, differing_files, release_fil
 from vogue_pack.cli import cli
 from vogue_pack.errors import UsageError
 from vogue_pack.release import dates
-from vogue_pack.release.database import build_database, duckdb_checksum, stabilise_file_identifier
+from vogue_pack.release.database import (
+    build_database,
+    duckdb_checksum,
+    stabilise_file_identifier,
+    table_digests,
+    table_key,
+)
 from vogue_pack.release.dates import resolve_source_date
-from vogue_pack.release.format import connect_database, content_digest
+from vogue_pack.release.format import connect_database, content_digest, table_content_digest
 from vogue_pack.release.verify import verify_release
 from vogue_pack.synth import SynthInfo
 
@@ -330,7 +336,8 @@ def test_release_databases_are_byte_identical_and_fully_readable(tmp_path: Path,
     con = connect_database(tmp_path / "a" / DATABASE, read_only=True)
     for name, table in tables.items():
         con.register("source", table)
-        assert content_digest(con, name) == content_digest(con, "source")
+        key = table_key(table)
+        assert content_digest(con, name, key) == content_digest(con, "source", key) == table_content_digest(table, key)
         con.unregister("source")
     con.close()
     # the file stays a working database: a read-write copy takes a row and a checkpoint
@@ -343,6 +350,32 @@ def test_release_databases_are_byte_identical_and_fully_readable(tmp_path: Path,
     con = duckdb.connect(str(copy), read_only=True)
     assert con.execute("SELECT sum(k) FROM small").fetchone() == (10,)
     con.close()
+
+
+def test_build_digests_the_arrow_tables_as_the_database_tables_digest(tmp_path: Path,
+                                                                    release_tables: dict[str, pa.Table]) -> None:
+    """Build takes each table's digest from its Arrow table, digested beside the database write: every
+    written DuckDB table gives the same digest (what verify checks), and the file is the same either way."""
+    rows = 250_000
+    keyed = pa.table({"a": pa.array([i // 7 for i in range(rows)], pa.int32()),
+                      "b": pa.array([f"k{i % 7}" for i in range(rows)]),
+                      "text": pa.array([f"row {i} " + "é" * (i % 13) for i in range(rows)])}).replace_schema_metadata(
+        {"key": "a,b"})
+    tables = {**release_tables, "keyed": keyed, "unordered": keyed.take(pa.array(range(rows - 1, -1, -1)))}
+    from_arrow = table_digests(tables)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    given = build_database(tmp_path / "a" / DATABASE, tables, digests=lambda: from_arrow)
+    computed = build_database(tmp_path / "b" / DATABASE, tables)
+    assert given == computed
+    assert (tmp_path / "a" / DATABASE).read_bytes() == (tmp_path / "b" / DATABASE).read_bytes()
+    con = connect_database(tmp_path / "a" / DATABASE, read_only=True)
+    for name, table in tables.items():
+        entry = given["tables"][name]
+        recorded = (entry["rows"], entry["content_digest"])
+        assert content_digest(con, name, table_key(table)) == from_arrow[name] == recorded, name
+    con.close()
+    assert from_arrow["keyed"] == from_arrow["unordered"]
 
 
 def test_the_identifier_still_keeps_another_databases_wal_out(tmp_path: Path,

@@ -126,6 +126,61 @@ def test_stats_are_deterministic_and_order_free() -> None:
     assert json.dumps(compute_stats(tables)) == json.dumps(compute_stats(reversed_tables))
 
 
+def _row_loop_stats(tables: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """compute_stats with the row loops (the definition) in place of the column-wise versions."""
+    import vogue_pack.analysis.stats as stats
+
+    with monkeypatch.context() as patch:
+        for name in ("_item_stats", "_rating_stats", "_satisfaction_stats", "_repeat_stats"):
+            patch.setattr(stats, name, getattr(stats, f"{name}_rows"))
+        patch.setattr(stats, "_typed", lambda *_args: False)  # the participant counts' row loop too
+        return stats.compute_stats(tables)
+
+
+def _odd_tables() -> dict[str, Any]:
+    """Tables no valid release has: repeated keys, nulls, a rating outside 1-5, fractional and NaN scores,
+    participants without a pair, repeats without a base cell."""
+    tables = small_tables()
+    tables["conversation_items"] = table_from_columns("conversation_items", {
+        "conversation_id": [1, 1, 3, 3, 9], "item_id": [1, 1, 2, 3, 4],
+        "mentioned": [True, None, True, True, False], "chosen": [None, True, False, True, True]})
+    tables["item_ratings"] = table_from_columns("item_ratings", {
+        "conversation_id": [1, 1, 2, 2, 1], "item_id": [1, 1, 1, 2, 3],
+        "role": ["Seeker", "Seeker", "Guest", "Assistant", "Assistant"], "rating": [7, None, 2, 0, None],
+        "source_file": ["x"] * 5, "source_row": [2] * 5})
+    tables["satisfaction"] = table_from_columns("satisfaction", {
+        "conversation_id": [1, 2, 3, 1, 2, 3], "question": [2, 2, 2, 5, 5, 5],
+        "statement": ["first", "second", "third", "s", "s", "s"],
+        "score": [0.1, 0.2, float("nan"), 1e17, 3.0, None], "source_row": [2, 3, 4, 2, 3, 4]})
+    tables["rating_rows"] = table_from_columns("rating_rows", {
+        "conversation_id": [1, 1, 2, 3, 3, 3], "role": ["Seeker", "Assistant", "Seeker", "Seeker", "Assistant",
+                                                        "Assistant"],
+        "participant_id": ["s1", "a1", "s2", "s1", None, "a2"], "source_file": ["x"] * 6,
+        "source_row": [2, 2, 3, 4, 4, 5]})
+    tables["profile_ratings"] = table_from_columns("profile_ratings", {
+        "participant_id": ["s1", "s1", "s1", "s2", "s3", "s3"], "item_id": [37, 37, 37, 38, 39, 39],
+        "is_repeat": [False, False, True, True, True, None], "rating": [1, 4, 5, None, 2, 3],
+        "column": ["c"] * 6, "source_row": [2] * 6})
+    return tables
+
+
+@pytest.mark.parametrize("make", [small_tables, _odd_tables])
+def test_column_wise_stats_are_the_row_loops(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column-wise statistics give exactly what the row loops give, odd tables included."""
+    tables = make()
+    fast = compute_stats(tables)
+    assert json.dumps(fast) == json.dumps(_row_loop_stats(tables, monkeypatch))
+    shuffled = {name: table.take(list(range(table.num_rows))[::-1]) for name, table in tables.items()}
+    assert json.dumps(compute_stats(shuffled)) == json.dumps(_row_loop_stats(shuffled, monkeypatch))
+
+
+def test_the_satisfaction_mean_adds_fractions_in_table_order() -> None:
+    tables = _odd_tables()
+    question = next(q for q in compute_stats(tables)["satisfaction"] if q["question"] == 2)
+    assert question == {"question": 2, "statement": "first", "answered": 2, "blank": 1,
+                        "mean": (0.0 + 0.1 + 0.2) / 2}
+
+
 # --- a synthetic raw tree, read independently of the loader ------------------------------------------
 
 

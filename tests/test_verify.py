@@ -213,7 +213,7 @@ def test_an_edited_duckdb_table_with_manifest_digests_updated_fails(release_copy
 
     con = connect_database(release_copy / DATABASE, read_only=False)
     con.execute("UPDATE item_ratings SET rating = 1")
-    rows, digest = content_digest(con, "item_ratings")
+    rows, digest = content_digest(con, "item_ratings", ["conversation_id", "role", "item_id"])
     con.close()
     resum(release_copy, DATABASE)
 

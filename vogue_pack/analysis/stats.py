@@ -137,25 +137,13 @@ def compute_stats(tables: dict[str, pa.Table]) -> dict[str, Any]:
 
     # Participants: everyone with a profile, and everyone who took part in a conversation.
     profile_roles = _role_counts(participants)
-    active: dict[str, set[str]] = {role: set() for role in ROLES}
-    for role, pid in zip(_column(rating_rows, "role"), _column(rating_rows, "participant_id"), strict=True):
-        if role in active and pid is not None:
-            active[role].add(str(pid))
-    pairs: set[tuple[str, str]] = set()
-    by_conversation: dict[Any, dict[str, str]] = {}
-    for cid, role, pid in zip(_column(rating_rows, "conversation_id"), _column(rating_rows, "role"),
-                              _column(rating_rows, "participant_id"), strict=True):
-        if pid is not None:
-            by_conversation.setdefault(cid, {})[str(role)] = str(pid)
-    for roles in by_conversation.values():
-        if "Seeker" in roles and "Assistant" in roles:
-            pairs.add((roles["Seeker"], roles["Assistant"]))
+    active, pairs = _participants_in_conversations(rating_rows)
 
     stats: dict[str, Any] = {
         "format_version": STATS_FORMAT_VERSION,
         "conversations": n_conversations,
         "participants": {**profile_roles, "total": participants.num_rows},
-        "participants_in_conversations": {role: len(active[role]) for role in ROLES} | {"pairs": len(pairs)},
+        "participants_in_conversations": {role: active[role] for role in ROLES} | {"pairs": pairs},
         "turns": n_turns,
         "utterances": n_utterances,
         "tokens": n_tokens,
@@ -174,7 +162,37 @@ def compute_stats(tables: dict[str, pa.Table]) -> dict[str, Any]:
     return stats
 
 
-def _item_stats(conversation_ids: list[int], conversation_items: pa.Table) -> dict[str, Any]:
+def _participants_in_conversations(rating_rows: pa.Table) -> tuple[dict[str, int], int]:
+    """Distinct participants per role in the rating rows, and distinct (Seeker, Assistant) pairs of the
+    conversations that name both."""
+    if _typed(rating_rows, {"conversation_id": pa.types.is_integer, "role": pa.types.is_string,
+                            "participant_id": pa.types.is_string}) and not any(
+            rating_rows.column(name).null_count for name in ("conversation_id", "role")):
+        rows = rating_rows.select(["conversation_id", "role", "participant_id"]).filter(
+            pc.is_valid(rating_rows.column("participant_id")))
+        if not _repeats_a_pair(rows, ["conversation_id", "role"]):  # (never repeated in a valid table)
+            sides = {role: rows.filter(pc.equal(rows.column("role"), role)).select(
+                ["conversation_id", "participant_id"]).rename_columns(["conversation_id", role]) for role in ROLES}
+            both = sides["Seeker"].join(sides["Assistant"], keys="conversation_id", join_type="inner")
+            pairs = both.group_by(list(ROLES)).aggregate([]).num_rows
+            return {role: len(pc.unique(sides[role].column(role))) for role in ROLES}, pairs
+    active: dict[str, set[str]] = {role: set() for role in ROLES}
+    for role, pid in zip(_column(rating_rows, "role"), _column(rating_rows, "participant_id"), strict=True):
+        if role in active and pid is not None:
+            active[role].add(str(pid))
+    found: set[tuple[str, str]] = set()
+    by_conversation: dict[Any, dict[str, str]] = {}
+    for cid, role, pid in zip(_column(rating_rows, "conversation_id"), _column(rating_rows, "role"),
+                              _column(rating_rows, "participant_id"), strict=True):
+        if pid is not None:
+            by_conversation.setdefault(cid, {})[str(role)] = str(pid)
+    for roles in by_conversation.values():
+        if "Seeker" in roles and "Assistant" in roles:
+            found.add((roles["Seeker"], roles["Assistant"]))
+    return {role: len(active[role]) for role in ROLES}, len(found)
+
+
+def _item_stats_rows(conversation_ids: list[int], conversation_items: pa.Table) -> dict[str, Any]:
     """Catalogue, mentioned and chosen items per conversation (conversations without rows count 0)."""
     catalogue: Counter[Any] = Counter()
     mentioned: Counter[Any] = Counter()
@@ -193,7 +211,7 @@ def _item_stats(conversation_ids: list[int], conversation_items: pa.Table) -> di
     }
 
 
-def _rating_stats(item_ratings: pa.Table) -> dict[str, Any]:
+def _rating_stats_rows(item_ratings: pa.Table) -> dict[str, Any]:
     """Distribution of the 1..5 item ratings of each role (unreadable cells counted apart)."""
     counts: dict[str, Counter[int]] = {role: Counter() for role in ROLES}
     unreadable: Counter[str] = Counter()
@@ -204,6 +222,10 @@ def _rating_stats(item_ratings: pa.Table) -> dict[str, Any]:
             unreadable[role] += 1
         else:
             counts[role][int(rating)] += 1
+    return _rating_summary(counts, unreadable)
+
+
+def _rating_summary(counts: dict[str, Counter[int]], unreadable: Counter[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for role in ROLES:
         total = sum(counts[role].values())
@@ -219,7 +241,7 @@ def _rating_stats(item_ratings: pa.Table) -> dict[str, Any]:
     return out
 
 
-def _satisfaction_stats(satisfaction: pa.Table) -> list[dict[str, Any]]:
+def _satisfaction_stats_rows(satisfaction: pa.Table) -> list[dict[str, Any]]:
     """Mean Likert score of each of the five post-conversation questions (blanks excluded, counted)."""
     rows: dict[int, dict[str, Any]] = {}
     for question, statement, score in zip(_column(satisfaction, "question"),
@@ -273,7 +295,7 @@ def _image_stats(images: pa.Table, duplicate_pairs: pa.Table) -> dict[str, Any]:
     }
 
 
-def _repeat_stats(profile_ratings: pa.Table) -> dict[str, Any]:
+def _repeat_stats_rows(profile_ratings: pa.Table) -> dict[str, Any]:
     """Rater consistency on the repeated profile-survey items (information, not a finding).
 
     A repeat cell (``item_k_duplicate``) is compared with its base cell ``item_k`` of the same
@@ -301,6 +323,128 @@ def _repeat_stats(profile_ratings: pa.Table) -> dict[str, Any]:
     return {
         "repeat_cells": len(repeats),
         "repeated_items": len({item for _, item, _ in repeats}),
+        "compared": compared,
+        "agree": agree,
+        "disagree": compared - agree,
+        "agreement": _ratio(agree, compared),
+        "mean_abs_difference": _ratio(abs_diff, compared),
+    }
+
+
+# --- column-wise versions: the same numbers as the row loops (``*_rows``), which stay as the definition and
+# the fallback for a table whose columns are absent or of another type (a raw file that failed to load).
+
+
+def _typed(table: pa.Table, columns: dict[str, Any]) -> bool:
+    """Whether ``table`` has every column of ``columns`` with a type accepted by its predicate."""
+    return all(name in table.column_names and test(table.column(name).type) for name, test in columns.items())
+
+
+def _repeats_a_pair(table: pa.Table, keys: list[str]) -> bool:
+    """Whether two rows of ``table`` have the same values in ``keys``."""
+    counts = table.select(keys).group_by(keys).aggregate([([], "count_all")]).column("count_all")
+    return bool(len(counts)) and int(pc.max(counts).as_py()) > 1
+
+
+def _item_stats(conversation_ids: list[int], conversation_items: pa.Table) -> dict[str, Any]:
+    """Catalogue, mentioned and chosen items per conversation (conversations without rows count 0)."""
+    if not _typed(conversation_items, {"conversation_id": pa.types.is_integer, "mentioned": pa.types.is_boolean,
+                                       "chosen": pa.types.is_boolean}):
+        return _item_stats_rows(conversation_ids, conversation_items)
+    flags = {name: pc.fill_null(conversation_items.column(name), False).cast(pa.int64())
+             for name in ("mentioned", "chosen")}
+    grouped = pa.table({"cid": conversation_items.column("conversation_id"), **flags}).group_by("cid").aggregate(
+        [([], "count_all"), ("mentioned", "sum"), ("chosen", "sum")])
+    cids = grouped.column("cid").to_pylist()
+    catalogue = dict(zip(cids, grouped.column("count_all").to_pylist(), strict=True))
+    mentioned = dict(zip(cids, grouped.column("mentioned_sum").to_pylist(), strict=True))
+    chosen = dict(zip(cids, grouped.column("chosen_sum").to_pylist(), strict=True))
+    ids = conversation_ids or sorted(catalogue)
+    return {
+        "catalogue_items_per_conversation": _summary([catalogue.get(c, 0) for c in ids]),
+        "mentioned_per_conversation": _summary([mentioned.get(c, 0) for c in ids]),
+        "chosen_per_conversation": _summary([chosen.get(c, 0) for c in ids]),
+    }
+
+
+def _rating_stats(item_ratings: pa.Table) -> dict[str, Any]:
+    """Distribution of the 1..5 item ratings of each role (unreadable cells counted apart)."""
+    if not _typed(item_ratings, {"role": pa.types.is_string, "rating": pa.types.is_integer}):
+        return _rating_stats_rows(item_ratings)
+    counts: dict[str, Counter[int]] = {role: Counter() for role in ROLES}
+    unreadable: Counter[str] = Counter()
+    grouped = item_ratings.select(["role", "rating"]).group_by(["role", "rating"]).aggregate([([], "count_all")])
+    for role, rating, n in zip(grouped.column("role").to_pylist(), grouped.column("rating").to_pylist(),
+                               grouped.column("count_all").to_pylist(), strict=True):
+        if role not in counts:
+            continue
+        if rating is None:
+            unreadable[role] += n
+        else:
+            counts[role][int(rating)] += n
+    return _rating_summary(counts, unreadable)
+
+
+def _satisfaction_stats(satisfaction: pa.Table) -> list[dict[str, Any]]:
+    """Mean Likert score of each of the five post-conversation questions (blanks excluded, counted)."""
+    if not _typed(satisfaction, {"question": pa.types.is_integer, "statement": pa.types.is_string,
+                                 "score": lambda t: pa.types.is_floating(t) or pa.types.is_integer(t)}):
+        return _satisfaction_stats_rows(satisfaction)
+    question = satisfaction.column("question")
+    result = []
+    for value in sorted(q for q in pc.unique(question).to_pylist() if q is not None):
+        mask = pc.fill_null(pc.equal(question, value), False)
+        first = pc.index(mask, True).as_py()
+        scores = pc.filter(satisfaction.column("score"), mask).cast(pa.float64())
+        answered = pc.drop_null(pc.if_else(pc.is_nan(scores), None, scores))
+        total = _exact_sum(answered)
+        row: dict[str, Any] = {"question": int(value), "statement": satisfaction.column("statement")[first].as_py(),
+                               "answered": len(answered), "blank": len(scores) - len(answered)}
+        row["mean"] = _ratio(total, row["answered"])
+        result.append(row)
+    return result
+
+
+def _exact_sum(values: pa.ChunkedArray | pa.Array) -> float:
+    """The float the row loop adds up (0.0, then each value in order). Whole numbers of moderate size add up
+    exactly in any order, so Arrow's sum gives that float; other values are added one at a time in order."""
+    if not len(values):
+        return 0.0
+    whole = pc.all(pc.equal(values, pc.floor(values))).as_py()
+    largest = pc.max(pc.abs(values)).as_py()
+    if whole and largest is not None and largest * len(values) < 2.0 ** 52:
+        return float(pc.sum(values).as_py() or 0.0)
+    total = 0.0
+    for value in values.to_pylist():
+        total += value
+    return total
+
+
+def _repeat_stats(profile_ratings: pa.Table) -> dict[str, Any]:
+    """Rater consistency on the repeated profile-survey items (information, not a finding); see
+    :func:`_repeat_stats_rows`."""
+    names = ["participant_id", "item_id", "is_repeat", "rating"]
+    if not _typed(profile_ratings, {"participant_id": lambda t: pa.types.is_string(t) or pa.types.is_integer(t),
+                                    "item_id": pa.types.is_integer, "is_repeat": pa.types.is_boolean,
+                                    "rating": pa.types.is_integer}) or any(
+            profile_ratings.column(name).null_count for name in names[:2]):
+        return _repeat_stats_rows(profile_ratings)
+    table = profile_ratings.select(names)
+    repeat = pc.fill_null(table.column("is_repeat"), False)
+    repeats = table.filter(repeat).select([*names[:2], "rating"])
+    base = table.filter(pc.invert(repeat)).select([*names[:2], "rating"]).rename_columns(
+        ["participant_id", "item_id", "original"])
+    joined = repeats.join(base, keys=names[:2], join_type="left outer")
+    if joined.num_rows != repeats.num_rows:  # a base cell twice: the row loop keeps the last; never when valid
+        return _repeat_stats_rows(profile_ratings)
+    both = joined.filter(pc.and_(pc.is_valid(joined.column("rating")), pc.is_valid(joined.column("original"))))
+    rating, original = both.column("rating").cast(pa.int64()), both.column("original").cast(pa.int64())
+    compared = both.num_rows
+    agree = int(pc.sum(pc.equal(rating, original).cast(pa.int64())).as_py() or 0)
+    abs_diff = int(pc.sum(pc.abs(pc.subtract(rating, original))).as_py() or 0)
+    return {
+        "repeat_cells": repeats.num_rows,
+        "repeated_items": len(pc.unique(repeats.column("item_id"))),
         "compared": compared,
         "agree": agree,
         "disagree": compared - agree,

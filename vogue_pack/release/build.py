@@ -12,6 +12,7 @@ The layout and every guarantee are described in docs/release-format.md. In short
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -19,8 +20,8 @@ import socket
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,7 +32,8 @@ from vogue_pack._version import __version__
 from vogue_pack.errors import OutputError, UsageError
 from vogue_pack.fsutil import current_umask
 from vogue_pack.raw.model import FORMAT_VERSION, TABLES, release_image_path
-from vogue_pack.release.database import build_database
+from vogue_pack.release.card import card_sections
+from vogue_pack.release.database import build_database, table_digests
 from vogue_pack.release.dates import SourceDate, resolve_source_date
 from vogue_pack.release.format import (
     CARD,
@@ -381,31 +383,47 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     import pyarrow
 
     root, report, tmp = Path(validation.root), validation.report, writer.root
-    tables: dict[str, pa.Table] = {}
-    for name, spec in TABLES.items():
-        tables[name] = canonical_table(spec, validation.tables[name])
-        writer.write(f"{TABLES_DIR}/{name}.parquet", parquet_bytes(tables[name]))
+    threads = sum(t.num_rows for t in validation.tables.values()) >= PARALLEL_ROWS
+    with _worker(threads) as native, _worker(threads) as analysis:
+        # Beside the main thread, which writes the files and vogue.duckdb: Parquet encoding and the content
+        # digests (native code, no GIL) on one worker, the statistics and the paper comparison of the card
+        # and the report page (mostly Python) on another. Every file is still written by this thread, in
+        # the same order; a worker's exception is raised here when its result is taken.
+        tables: dict[str, pa.Table] = {}
+        parquet: dict[str, Future[bytes]] = {}
+        for name, spec in TABLES.items():
+            tables[name] = canonical_table(spec, validation.tables[name])
+            parquet[name] = native.submit(parquet_bytes, tables[name])
+        released_report = release_report(validation.report, root)
+        report_dict = released_report.to_dict()
+        findings = findings_table(report_dict)
+        digests = native.submit(table_digests, {**tables, "findings": findings}) if threads else None
+        from vogue_pack.analysis.stats import compute_stats
 
-    image_paths = _copy_images(root, tables["images"], writer)
-    from vogue_pack.release.licence import write_licence
+        page_stats = analysis.submit(compute_stats, validation.tables)
+        card_parts = analysis.submit(card_sections, tables)
+        for name, future in parquet.items():
+            writer.write(f"{TABLES_DIR}/{name}.parquet", future.result())
 
-    licence = write_licence(root, report.context, writer.write)  # LICENSE.txt, unchanged; terms from its bytes
+        image_paths = _copy_images(root, tables["images"], writer)
+        from vogue_pack.release.licence import write_licence
 
-    released_report = release_report(validation.report, root)
-    report_dict = released_report.to_dict()
-    findings = findings_table(report_dict)
-    writer.write(FINDINGS, parquet_bytes(findings))
-    writer.write(REPORT, canonical_json(report_dict).encode("utf-8"))
-    from vogue_pack.analysis.stats import compute_stats
-    from vogue_pack.report.html import RELEASE_HTML_NAME, render_validation_html
-    from vogue_pack.validate.catalogue import all_codes
+        licence = write_licence(root, report.context, writer.write)  # LICENSE.txt, unchanged; terms from its bytes
 
-    page = render_validation_html(validation, report=released_report, stats=compute_stats(validation.tables),
-                                  catalogue=all_codes())
-    writer.write(RELEASE_HTML_NAME, page.encode("utf-8"))
+        writer.write(FINDINGS, parquet_bytes(findings))
+        writer.write(REPORT, canonical_json(report_dict).encode("utf-8"))
+        from vogue_pack.report.html import RELEASE_HTML_NAME, render_validation_html
+        from vogue_pack.validate.catalogue import all_codes
 
-    database = build_database(tmp / DATABASE, {**tables, "findings": findings})
-    writer.record(DATABASE)
+        page = render_validation_html(validation, report=released_report, stats=page_stats.result(),
+                                      catalogue=all_codes())
+        writer.write(RELEASE_HTML_NAME, page.encode("utf-8"))
+
+        # (inline, the written tables are digested: no second in-memory DuckDB to start for a small release)
+        database = build_database(tmp / DATABASE, {**tables, "findings": findings},
+                                  digests=digests.result if digests is not None else None)
+        writer.record(DATABASE)
+        sections = card_parts.result()
 
     table_entries = {name: _table_entry(f"{TABLES_DIR}/{name}.parquet", tables[name], spec.key,
                                         database["tables"][name])
@@ -454,7 +472,8 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         headline = headline_numbers(con)
     finally:
         con.close()
-    writer.write(CARD, render_card(manifest, tables, report_dict, headline, sorted(writer.files)).encode("utf-8"))
+    writer.write(CARD, render_card(manifest, tables, report_dict, headline, sorted(writer.files),
+                                   sections=sections).encode("utf-8"))
     croissant = croissant_metadata(manifest, tables, findings, writer.files, image_paths)
     writer.write(CROISSANT, canonical_json(croissant).encode("utf-8"))
 
@@ -466,6 +485,37 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     sums = "".join(f"{digest}  {rel}\n" for rel, (_size, digest) in sorted(writer.files.items()))
     writer.write(CHECKSUMS, sums.encode("utf-8"))
     return manifest
+
+
+# From this many rows (all tables) on, build uses worker threads; below it, starting them and a second DuckDB
+# costs more than they save (the 60-conversation release has 8,337 rows; docs/benchmarks.md, "Release write").
+PARALLEL_ROWS = 200_000
+
+
+class _Inline(Executor):
+    """Runs each submitted call at once, on the calling thread (a small release); its exception is raised
+    there and then."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@contextlib.contextmanager
+def _worker(thread: bool = True) -> Iterator[Executor]:
+    """One worker thread (or :class:`_Inline`); when the block fails, its queued work is dropped (the
+    running task finishes)."""
+    if not thread:
+        yield _Inline()
+        return
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 IMAGE_TABLES = ("images", "duplicate_pairs")

@@ -4,6 +4,7 @@ citation, known quirks, how to load and how to verify it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -57,9 +58,24 @@ def headline_numbers(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Any
     return numbers
 
 
-def _statistics(tables: Mapping[str, pa.Table], headline: list[tuple[str, str, Any]]) -> list[str]:
+@dataclass(frozen=True)
+class CardSections:
+    """The parts of the card computed from the tables alone (the slow ones: statistics and the paper's
+    figures), so that a build can compute them while it writes the database."""
+
+    statistics: str
+    paper: list[str]
+
+
+def card_sections(tables: Mapping[str, pa.Table]) -> CardSections:
+    """:class:`CardSections` of the release tables."""
     from vogue_pack.analysis.stats import compute_stats, render_stats
 
+    return CardSections(statistics=render_stats(compute_stats(dict(tables)), "markdown"),
+                        paper=paper_section(tables))
+
+
+def _statistics(statistics: str, headline: list[tuple[str, str, Any]]) -> list[str]:
     rows = [f"| {label} | {value} | `{sql}` |" for label, sql, value in headline]
     return [
         "Every number below is computed from this release's tables; none is typed in. The headline "
@@ -72,7 +88,7 @@ def _statistics(tables: Mapping[str, pa.Table], headline: list[tuple[str, str, A
         "",
         "The rest is `vogue-pack stats` on the same tables:",
         "",
-        render_stats(compute_stats(dict(tables)), "markdown").replace("### ", "### Statistics: "),
+        statistics.replace("### ", "### Statistics: "),
     ]
 
 
@@ -151,10 +167,12 @@ def _reproducibility(manifest: Mapping[str, Any]) -> str:
 
 
 def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], report: Mapping[str, Any],
-                headline: list[tuple[str, str, Any]], files: list[str]) -> str:
+                headline: list[tuple[str, str, Any]], files: list[str], sections: CardSections | None = None) -> str:
     """The README.md of a release (deterministic for identical input); ``headline`` comes from
-    :func:`headline_numbers` on the release database, ``files`` lists the files written so far."""
+    :func:`headline_numbers` on the release database, ``files`` lists the files written so far, ``sections``
+    is :func:`card_sections` of ``tables`` (computed here when not given)."""
     version = manifest["dataset"]["version"]
+    sections = sections or card_sections(tables)
     first_table = next(iter(manifest["tables"]))
     lines = [
         *_front_matter(manifest),
@@ -200,11 +218,11 @@ def render_card(manifest: Mapping[str, Any], tables: Mapping[str, pa.Table], rep
         "",
         "## Statistics",
         "",
-        *_statistics(tables, headline),
+        *_statistics(sections.statistics, headline),
         "",
         "## The paper beside this release",
         "",
-        *paper_section(tables),
+        *sections.paper,
         "",
         "## Tables",
         "",

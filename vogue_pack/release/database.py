@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,11 +13,13 @@ import pyarrow as pa
 
 from vogue_pack.release.format import (
     connect_database,
+    connect_memory,
     content_digest,
     definition_digests,
     quote_ident,
     quote_literal,
     sha256_bytes,
+    table_content_digest,
 )
 
 if TYPE_CHECKING:
@@ -56,9 +58,28 @@ def sql_files() -> list[Path]:
     return sorted([*SQL_DIR.glob("*.sql"), *metric_sql_files()], key=lambda p: p.name)
 
 
-def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]:
+def table_key(table: pa.Table) -> tuple[str, ...]:
+    """The key columns a released table records in its schema metadata (``key``, comma-separated)."""
+    text = (table.schema.metadata or {}).get(b"key", b"").decode("utf-8")
+    return tuple(part for part in text.split(",") if part)
+
+
+def table_digests(tables: Mapping[str, pa.Table]) -> dict[str, tuple[int, str]]:
+    """Row count and content digest of every table, from the Arrow tables (each in its key order, so no sort)."""
+    con = connect_memory()
+    try:
+        return {name: table_content_digest(table, table_key(table), con) for name, table in tables.items()}
+    finally:
+        con.close()
+
+
+def build_database(path: Path, tables: Mapping[str, pa.Table],
+                   digests: Callable[[], Mapping[str, tuple[int, str]]] | None = None) -> dict[str, Any]:
     """Write ``vogue.duckdb``: every table, then every packaged SQL file; returns the manifest section
-    (content digest per table, views, the digest of every view and macro definition, SQL files)."""
+    (content digest per table, views, the digest of every view and macro definition, SQL files).
+
+    ``digests`` gives :func:`table_digests` of the same tables once they are written (e.g. the result of
+    computing them beside this on another core); without it each table of the written database is digested."""
     import duckdb
 
     con = connect_database(path, read_only=False)
@@ -83,11 +104,16 @@ def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]
         views = [{"name": name, "description": comment or ""} for name, comment in con.execute(
             "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND NOT temporary "
             "ORDER BY view_name").fetchall()]
-        digests: dict[str, dict[str, Any]] = {}
+        entries: dict[str, dict[str, Any]] = {}
         row_counts: dict[str, int] = {}
+        given = digests() if digests is not None else {}
         for name in names:
-            rows, digest = content_digest(con, quote_ident(name))
-            digests[name] = {"rows": rows, "content_digest": digest}
+            if name in given:
+                rows, digest = given[name]
+            else:
+                key = table_key(tables[name]) if name in tables else ()
+                rows, digest = content_digest(con, quote_ident(name), key)
+            entries[name] = {"rows": rows, "content_digest": digest}
             row_counts[name] = rows
         definitions = [{"kind": kind, "name": name, "sha256": digest}
                        for (kind, name), digest in sorted(definition_digests(con).items())]
@@ -95,7 +121,7 @@ def build_database(path: Path, tables: Mapping[str, pa.Table]) -> dict[str, Any]
     finally:
         con.close()
     stable = stabilise_file_identifier(path, row_counts)
-    return {"tables": digests, "views": views, "definitions": definitions, "sql": scripts, **stable}
+    return {"tables": entries, "views": views, "definitions": definitions, "sql": scripts, **stable}
 
 
 # ------------------------------------------------------------------------ stable file bytes

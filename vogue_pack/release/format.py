@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 # 2: view and macro definitions digested (duckdb.definitions), configuration provenance, signature file
 # 3: images.path release-relative with images.raw_path; manifest images.included; LICENSE.txt; validation.switched_off
-RELEASE_FORMAT_VERSION = "3"
+# 4: content digests vogue-content-v3 (rows in key order; v2 sorted every row's JSON line)
+RELEASE_FORMAT_VERSION = "4"
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 DATABASE = "vogue.duckdb"
@@ -38,9 +40,14 @@ _VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$")
 
 # How a table's content digest is computed. It names the method so that a future change of method
 # is visible in the manifest instead of looking like changed data.
+# v2 sorted the lines bytewise; v3 orders them by the table key (one sort of a few columns, none at all for a
+# table already in key order, as every released table is) and only rows with equal keys by their line. The
+# order is still a function of the rows alone, so the digest covers the same content as v2: any changed
+# cell, added, dropped or duplicated row changes the hashed text (docs/release-format.md).
 CONTENT_DIGEST_METHOD = (
-    "vogue-content-v2: sha256 of the JSON list of column names and a newline, followed by every row as "
-    "DuckDB's to_json(row) plus a newline, rows sorted bytewise (so row order and storage do not matter)"
+    "vogue-content-v3: sha256 of the JSON list of column names and a newline, followed by every row as "
+    "DuckDB's to_json(row) plus a newline, rows ordered by the table's key columns (manifest key, ascending, "
+    "nulls last) and rows with equal keys by their line bytewise (so row order and storage do not matter)"
 )
 
 _CHUNK = 1 << 20
@@ -121,22 +128,87 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def content_digest(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str]:
+def content_digest(con: duckdb.DuckDBPyConnection, relation: str, key: Sequence[str]) -> tuple[int, str]:
     """Row count and order-independent content digest of ``relation`` (a table name or a
-    ``read_parquet(...)`` call), as defined by :data:`CONTENT_DIGEST_METHOD`.
+    ``read_parquet(...)`` call) whose key columns are ``key``, as defined by :data:`CONTENT_DIGEST_METHOD`.
 
     The digest is identical for a DuckDB table and the Parquet file it was loaded from, whatever the
-    row order or the storage bytes, which is how ``verify`` checks ``vogue.duckdb``.
+    row order or the storage bytes, which is how ``verify`` checks ``vogue.duckdb``. A key column the
+    relation lacks is left out of the order (its column list differs, and so does the digest).
     """
-    columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    columns = _columns(con, relation)
+    order = [f"t.{quote_ident(k)} ASC NULLS LAST" for k in key if k in columns]
+    return _digest_lines(con, columns, f"SELECT to_json(t) || chr(10) AS line FROM {relation} AS t "
+                                       f"ORDER BY {', '.join([*order, 'line'])}")
+
+
+def table_content_digest(table: pa.Table, key: Sequence[str],
+                         con: duckdb.DuckDBPyConnection | None = None) -> tuple[int, str]:
+    """:func:`content_digest` of an Arrow table, in ``con`` or a new sandboxed in-memory DuckDB
+    (:func:`connect_memory`). A table whose rows are already in strictly increasing key order (a released
+    table is) is digested in its own order without a sort: each key is then unique, so that order is the
+    method's."""
+    own = con is None
+    con = connect_memory() if con is None else con
+    try:
+        con.register("_vogue_table", table)
+        if not _in_strict_key_order(table, key) or not _preserves_order(con):
+            return content_digest(con, "_vogue_table", key)
+        return _digest_lines(con, _columns(con, "_vogue_table"),
+                             "SELECT to_json(t) || chr(10) AS line FROM _vogue_table AS t")
+    finally:
+        con.unregister("_vogue_table")
+        if own:
+            con.close()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+
+
+def _digest_lines(con: duckdb.DuckDBPyConnection, columns: list[str], sql: str) -> tuple[int, str]:
+    """The row count and sha256 of the column list and the ``line`` column of ``sql``, in its order."""
     digest = hashlib.sha256((json.dumps(columns) + "\n").encode("utf-8"))
-    reader = con.sql(f"SELECT to_json(t) || chr(10) AS line FROM {relation} AS t ORDER BY line").to_arrow_reader()
     count = 0
-    for batch in reader:
+    for batch in con.sql(sql).to_arrow_reader():
         lines = batch.column(0)
         count += len(lines)
         digest.update(_string_bytes(lines))
     return count, digest.hexdigest()
+
+
+def _preserves_order(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a query without ORDER BY returns rows in scan order (DuckDB's default)."""
+    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    return bool(row and row[0])
+
+
+def _in_strict_key_order(table: pa.Table, key: Sequence[str]) -> bool:
+    """Whether every row's key is greater than the row before's, compared as DuckDB's ORDER BY does: integer,
+    boolean and string key columns without nulls (strings bytewise); any other key is left to a sort."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not key or any(k not in table.column_names for k in key):
+        return False
+    for k in key:
+        column = table.column(k)
+        kind = column.type
+        if column.null_count or not (pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+                                     or pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return False
+    if table.num_rows < 2:
+        return True
+    before, after = table.slice(0, table.num_rows - 1), table.slice(1)
+    greater: Any = None  # after > before on the columns so far
+    same: Any = None  # after == before on the columns so far
+    for k in key:
+        lower, higher = before.column(k), after.column(k)
+        step = pc.greater(higher, lower)
+        greater = step if greater is None else pc.or_(greater, pc.and_(same, step))
+        equal = pc.equal(higher, lower)
+        same = equal if same is None else pc.and_(same, equal)
+    return bool(pc.all(greater).as_py())
 
 
 def _string_bytes(array: pa.Array) -> memoryview:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vogue_pack.raw.model import FORMAT_VERSION, TableSpec
-from vogue_pack.release.format import RELEASE_FORMAT_VERSION
+from vogue_pack.release.format import RELEASE_FORMAT_VERSION, _in_strict_key_order
 from vogue_pack.validate.catalogue import all_codes
 
 # Fixed Parquet writer options: with a canonical table (one explicit schema, rows sorted by the key,
@@ -75,10 +75,8 @@ def canonical_table(spec: TableSpec, table: pa.Table) -> pa.Table:
         raise RuntimeError(f"table {spec.name}: columns differ from the data model "
                            f"(missing {missing}, unexpected {extra})")
     table = table.select(spec.column_names).cast(spec.schema)
-    if table.num_rows > 1:
-        order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in spec.key])
-        if not pc.all(pc.equal(order, pa.array(range(table.num_rows), type=order.type))).as_py():
-            table = table.take(order)  # skipped when the loader already gave key order (it usually does)
+    if table.num_rows > 1 and not _in_strict_key_order(table, spec.key):  # strict order: sorted, keys unique
+        table = table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in spec.key]))
         repeats = _repeated_keys(table, spec.key)
         if repeats:
             raise RuntimeError(f"table {spec.name}: {repeats} rows repeat a key {spec.key}; validation "

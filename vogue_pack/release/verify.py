@@ -362,7 +362,7 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
                 continue
             try:
                 con.register("_vogue_parquet", table)
-                rows, digest = content_digest(con, "_vogue_parquet")
+                rows, digest = content_digest(con, "_vogue_parquet", entry.get("key") or ())
             except duckdb.Error as exc:
                 result.add("content", rel, f"cannot be read as a table: {str(exc)[:200]}")
                 continue
@@ -447,7 +447,7 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     for name in sorted(set(tables) - set(expected)):
         result.add("manifest", MANIFEST, f"table {name} has a Parquet file but no duckdb.tables entry")
     for name in sorted(set(expected) & present):
-        rows, digest = content_digest(con, quote_ident(name))
+        rows, digest = content_digest(con, quote_ident(name), tables.get(name, {}).get("key") or ())
         result.checked_tables += 1
         if name in parquet and parquet[name][1] != digest:
             result.add("content", DATABASE, f"table {name} differs from {tables[name]['path']} ({rows} rows in "

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from vogue_pack.console import plural
+from vogue_pack.images.columns import arrow_array
 from vogue_pack.raw.model import TABLES
 from vogue_pack.report.findings import Finding, finding
 
@@ -373,12 +374,12 @@ def dedupe(images: pa.Table, options: ImageOptions, *, search: str = "mih") -> D
     cluster_of = clusters((p.item_a, p.item_b) for p in pairs)
     spec = TABLES["duplicate_pairs"]
     table = pa.Table.from_arrays([
-        pa.array([p.item_a for p in pairs], type=pa.int32()),
-        pa.array([p.item_b for p in pairs], type=pa.int32()),
-        pa.array([p.kind for p in pairs], type=pa.string()),
-        pa.array([p.distance for p in pairs], type=pa.int32()),
-        pa.array([p.mirrored for p in pairs], type=pa.bool_()),
-        pa.array([cluster_of[p.item_a] for p in pairs], type=pa.int32()),
+        arrow_array([p.item_a for p in pairs], pa.int32()),
+        arrow_array([p.item_b for p in pairs], pa.int32()),
+        arrow_array([p.kind for p in pairs], pa.string()),
+        arrow_array([p.distance for p in pairs], pa.int32()),
+        arrow_array([p.mirrored for p in pairs], pa.bool_()),
+        arrow_array([cluster_of[p.item_a] for p in pairs], pa.int32()),
     ], schema=spec.schema)
 
     findings: list[Finding] = []

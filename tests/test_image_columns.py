@@ -1,8 +1,10 @@
-"""The image tables' Arrow columns are built without pa.array (which imports pandas): the same arrays as
-pa.array, and a whole `vogue-pack dedupe` run in a fresh process imports no pandas."""
+"""The dedupe command's fast paths: the image tables' Arrow columns are built without pa.array (which
+imports pandas), the same arrays as pa.array, and a whole `vogue-pack dedupe` run in a fresh process imports
+no pandas; the indented JSON of the review record is the text of json.dumps."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,6 +15,7 @@ from PIL import Image
 from test_imports import run_cli
 
 from vogue_pack.images.columns import arrow_array
+from vogue_pack.images.jsontext import dumps_indented
 
 _VALUES = {
     pa.int32(): st.integers(-(2**31), 2**31 - 1),
@@ -68,3 +71,31 @@ def test_pa_array_imports_pandas_so_the_check_can_fail(tmp_path: Path) -> None:
     probe = "import sys, pyarrow as pa; pa.array([1], type=pa.int32()); print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "True"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_dumps_indented_is_json_dumps(doc: object) -> None:
+    assert dumps_indented(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_dumps_indented_leaves_the_unusual_to_json() -> None:
+    for doc in ({1: "a", None: 2, 1.5: True}, [{"a": {2: [3]}}]):
+        assert dumps_indented(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        json.dumps(deep, indent=2)
+    with pytest.raises(RecursionError):
+        dumps_indented(deep)
+    with pytest.raises(TypeError):
+        dumps_indented({"a": {1, 2}})

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from vogue_pack.console import plural
 from vogue_pack.images.columns import arrow_array
+from vogue_pack.images.jsontext import dumps_indented
 from vogue_pack.raw.model import TABLES
 from vogue_pack.report.findings import Finding, finding
 
@@ -692,8 +693,6 @@ def render_dedupe(run: DedupeRun, fmt: str) -> str:
     """The review record: ``text`` for a terminal, ``json`` (versioned) or ``csv`` (one row per pair)."""
     groups = _cluster_groups(run)
     if fmt == "json":
-        import json
-
         from vogue_pack._version import __version__
 
         doc = {
@@ -709,7 +708,7 @@ def render_dedupe(run: DedupeRun, fmt: str) -> str:
             "integrity_findings": [f.to_dict() for f in run.integrity],
             "evaluation": run.evaluation.to_dict() if run.evaluation else None,
         }
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(doc) + "\n"
     if fmt == "csv":
         import io
 

@@ -252,6 +252,23 @@ def test_colour_difference_ignores_brightness_and_sees_mirroring() -> None:
     assert colour_difference(grid.tobytes().hex(), mirrored.tobytes().hex(), False) > 0.0
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.binary(min_size=48, max_size=48), st.binary(min_size=48, max_size=48),
+                          st.booleans()), max_size=40),
+       st.sampled_from([0, 1, 3, 255]))
+def test_colour_differences_equal_the_single_pair_version(grids: list[tuple[bytes, bytes, bool]], near: int) -> None:
+    """The batched comparison gives the very float of colour_difference for every pair (the threshold
+    decides at <=, so any rounding difference could flip a pair): random grids, grids a few levels
+    apart, dark grids (the mean clamped at 1), mirrored or not."""
+    rows = []
+    for a, b, mirrored in grids:
+        other = bytes(min(255, max(0, x + (y % (2 * near + 1)) - near)) for x, y in zip(a, b, strict=True))
+        rows.append((a.hex(), (other if near else b).hex(), mirrored))
+        rows.append((bytes(x % 3 for x in a).hex(), bytes(x % 2 for x in b).hex(), mirrored))
+    batched = dedup.colour_differences([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    assert batched.tolist() == [colour_difference(a, b, m) for a, b, m in rows]
+
+
 # --- the dedupe command -------------------------------------------------------------------------------
 
 def _cli(args: list[str]) -> tuple[int, str]:

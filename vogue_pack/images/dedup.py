@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 
 from vogue_pack.console import plural
+from vogue_pack.images.columns import arrow_array
+from vogue_pack.images.jsontext import dumps_indented
 from vogue_pack.raw.model import TABLES
 from vogue_pack.report.findings import Finding, finding
 
@@ -361,30 +363,24 @@ def dedupe(images: pa.Table, options: ImageOptions, *, search: str = "mih") -> D
     found = candidate_pairs(item_ids, col["sha256"], hashes, mirrors, options.threshold, search=search)
 
     digests = dict(zip(item_ids, col["sha256"], strict=True))
-    unconfirmed: list[Pair] = []
-    kept: list[Pair] = []
-    confirm_used = False
-    for pair in found:
-        if pair.kind == "near":
-            agrees = _colour_agrees(digests[pair.item_a], digests[pair.item_b], pair.mirrored, options)
-            confirm_used = confirm_used or agrees is not None
-            if agrees is False:
-                unconfirmed.append(pair)
-                continue
-        kept.append(pair)
-    found = kept
+    near = [p for p in found if p.kind == "near"]
+    agreement = colours_agree(digests, near, [p.mirrored for p in near], options)
+    confirm_used = any(a is not None for a in agreement)
+    dropped = {(p.item_a, p.item_b) for p, a in zip(near, agreement, strict=True) if a is False}
+    unconfirmed = [p for p in found if (p.item_a, p.item_b) in dropped]
+    found = [p for p in found if (p.item_a, p.item_b) not in dropped]
 
     accepted = read_accept_file(options.accept_file) if options.accept_file is not None else {}
     pairs = [p for p in found if accepted.get((p.item_a, p.item_b)) != "not-duplicate"]
     cluster_of = clusters((p.item_a, p.item_b) for p in pairs)
     spec = TABLES["duplicate_pairs"]
     table = pa.Table.from_arrays([
-        pa.array([p.item_a for p in pairs], type=pa.int32()),
-        pa.array([p.item_b for p in pairs], type=pa.int32()),
-        pa.array([p.kind for p in pairs], type=pa.string()),
-        pa.array([p.distance for p in pairs], type=pa.int32()),
-        pa.array([p.mirrored for p in pairs], type=pa.bool_()),
-        pa.array([cluster_of[p.item_a] for p in pairs], type=pa.int32()),
+        arrow_array([p.item_a for p in pairs], pa.int32()),
+        arrow_array([p.item_b for p in pairs], pa.int32()),
+        arrow_array([p.kind for p in pairs], pa.string()),
+        arrow_array([p.distance for p in pairs], pa.int32()),
+        arrow_array([p.mirrored for p in pairs], pa.bool_()),
+        arrow_array([cluster_of[p.item_a] for p in pairs], pa.int32()),
     ], schema=spec.schema)
 
     findings: list[Finding] = []
@@ -430,15 +426,45 @@ def colour_difference(sig_a: str, sig_b: str, mirrored: bool) -> float:
     return float(np.abs(grid_a - grid_b).mean() * 128)
 
 
-def _colour_agrees(sha_a: str | None, sha_b: str | None, mirrored: bool, options: ImageOptions) -> bool | None:
-    """Whether two images agree in colour layout; None when a signature is unavailable."""
+def colour_differences(sigs_a: list[str], sigs_b: list[str], mirrored: list[bool]) -> np.ndarray:
+    """:func:`colour_difference` of many pairs at once, the same float for each (tests/test_dedup.py).
+
+    The same operations in the same order per pair: each grid's mean is a sum of integers (exact in any
+    order) over 48, and the final mean reduces each pair's 48 differences in memory order as the
+    single-pair version does.
+    """
+    n = len(sigs_a)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    grid_a = np.frombuffer(bytes.fromhex("".join(sigs_a)), dtype=np.uint8).reshape(n, 4, 4, 3).astype(np.float64)
+    grid_b = np.frombuffer(bytes.fromhex("".join(sigs_b)), dtype=np.uint8).reshape(n, 4, 4, 3).astype(np.float64)
+    flip = np.asarray(mirrored, dtype=bool)
+    grid_b[flip] = grid_b[flip][:, :, ::-1, :]
+    grid_a /= np.maximum(grid_a.reshape(n, 48).mean(axis=1), 1.0)[:, None, None, None]
+    grid_b /= np.maximum(grid_b.reshape(n, 48).mean(axis=1), 1.0)[:, None, None, None]
+    return np.asarray(np.abs(grid_a - grid_b).reshape(n, 48).mean(axis=1) * 128)
+
+
+def colours_agree(digests: dict[int, str | None], pairs: list[Pair], mirrored: list[bool],
+                  options: ImageOptions) -> list[bool | None]:
+    """For each pair, whether the two images agree in colour layout (``mirrored``: compare one with the
+    other's mirror image); None when a signature is unavailable."""
     from vogue_pack.images.inspect import colour_signature
 
-    sig_a = colour_signature(sha_a, options) if sha_a else None
-    sig_b = colour_signature(sha_b, options) if sha_b else None
-    if sig_a is None or sig_b is None:
-        return None
-    return colour_difference(sig_a, sig_b, mirrored) <= CONFIRM_MAX_COLOUR_DIFF
+    signature: dict[int, str | None] = {}
+    for p in pairs:
+        for item in (p.item_a, p.item_b):
+            if item not in signature:
+                sha = digests[item]
+                signature[item] = colour_signature(sha, options) if sha else None
+    known = [k for k, p in enumerate(pairs) if signature[p.item_a] is not None and signature[p.item_b] is not None]
+    diffs = colour_differences([signature[pairs[k].item_a] or "" for k in known],
+                               [signature[pairs[k].item_b] or "" for k in known],
+                               [mirrored[k] for k in known])
+    out: list[bool | None] = [None] * len(pairs)
+    for k, diff in zip(known, diffs.tolist(), strict=True):
+        out[k] = diff <= CONFIRM_MAX_COLOUR_DIFF
+    return out
 
 
 # --- evaluation against labelled pairs ----------------------------------------------------------------
@@ -573,8 +599,10 @@ def evaluate(images: pa.Table, options: ImageOptions, labels: Labels, *, sweep_m
     mirrors = [m if h is not None else None for m, h in zip(col["hash_mirror"], hashes, strict=True)]
     pairs = candidate_pairs(col["item_id"], col["sha256"], hashes, mirrors, top)
     digests = dict(zip(col["item_id"], col["sha256"], strict=True))
-    colour_ok = {(p.item_a, p.item_b): p.kind == "exact" or _colour_agrees(
-        digests[p.item_a], digests[p.item_b], p.direct > p.mirror, options) is not False for p in pairs}
+    near = [p for p in pairs if p.kind == "near"]
+    agreement = colours_agree(digests, near, [p.direct > p.mirror for p in near], options)
+    colour_ok = {(p.item_a, p.item_b): True for p in pairs if p.kind == "exact"}
+    colour_ok.update({(p.item_a, p.item_b): a is not False for p, a in zip(near, agreement, strict=True)})
     sweep, confirmed_sweep = [], []
     for t in range(top + 1):
         predicted = {(p.item_a, p.item_b) for p in pairs if _effective(p) <= t}
@@ -665,8 +693,6 @@ def render_dedupe(run: DedupeRun, fmt: str) -> str:
     """The review record: ``text`` for a terminal, ``json`` (versioned) or ``csv`` (one row per pair)."""
     groups = _cluster_groups(run)
     if fmt == "json":
-        import json
-
         from vogue_pack._version import __version__
 
         doc = {
@@ -682,7 +708,7 @@ def render_dedupe(run: DedupeRun, fmt: str) -> str:
             "integrity_findings": [f.to_dict() for f in run.integrity],
             "evaluation": run.evaluation.to_dict() if run.evaluation else None,
         }
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(doc) + "\n"
     if fmt == "csv":
         import io
 

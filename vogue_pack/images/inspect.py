@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from vogue_pack.console import plural
+from vogue_pack.images.columns import arrow_array
 from vogue_pack.raw.model import TABLES
 from vogue_pack.report.findings import Finding, finding
 
@@ -258,7 +259,7 @@ def inspect_images(
         stats.executor = how
         stats.seconds = time.perf_counter() - started
     schema = TABLES["images"].schema
-    table = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
+    table = pa.Table.from_arrays([arrow_array(columns[f.name], f.type) for f in schema], schema=schema)
     return table, found
 
 

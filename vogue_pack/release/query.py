@@ -159,7 +159,8 @@ def _cell(value: Any) -> str:
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
-def render_result(table: pa.Table | QueryRows, fmt: str, max_rows: int | None = None, max_width: int = CELL_WIDTH) -> str:
+def render_result(table: pa.Table | QueryRows, fmt: str, max_rows: int | None = None,
+                  max_width: int = CELL_WIDTH) -> str:
     """Render a query result as ``table`` (aligned text), ``csv`` or ``json`` (an array of objects).
 
     ``max_rows`` and ``max_width`` (characters per cell, longer ones end in ``…``; 0: no limit) shape the

@@ -14,10 +14,11 @@ import json
 import os
 import re
 import stat
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 # One line of SHA256SUMS as sha256sum writes it: 64 lowercase hex digits, a space, a space or '*', a path.
 _SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 _MAX_SUMS_BYTES = 64 << 20
+_V = TypeVar("_V")
 PROBLEM_KINDS = ("missing", "extra", "changed", "manifest", "content", "unsafe", "digest", "signature")
 
 
@@ -315,27 +317,124 @@ def _table_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _check_contents(root: Path, manifest: dict[str, Any], on_disk: set[str], result: VerifyResult) -> None:
     """Parquet tables, DuckDB tables and the manifest's content digests, all recomputed and compared;
-    view and macro definitions; image files against the images table."""
+    view and macro definitions; image files against the images table.
+
+    vogue.duckdb is read in a second thread while the Parquet files are digested (DuckDB releases the GIL);
+    the problems are then reported in the order of a sequential run."""
     import duckdb
 
-    parquet = _parquet_digests(root, manifest, on_disk, result)
-    if DATABASE not in on_disk:
+    database: _DatabaseRead | None = None
+    worker: threading.Thread | None = None
+    if DATABASE in on_disk:
+        database = _DatabaseRead(root / DATABASE, set(manifest.get("duckdb", {}).get("tables", {})))
+        worker = threading.Thread(target=database.run, name="vogue-verify-database", daemon=True)
+        worker.start()
+    try:
+        parquet = _parquet_digests(root, manifest, on_disk, result)
+    finally:
+        if worker is not None:
+            worker.join()
+    if database is None:
+        return
+    if database.bug is not None:
+        raise database.bug
+    if database.open_error is not None:
+        result.add("content", DATABASE, f"cannot be opened: {database.open_error}")
         return
     try:
-        con = connect_database(root / DATABASE, read_only=True)
-    except duckdb.Error as exc:
-        result.add("content", DATABASE, f"cannot be opened: {exc}")
-        return
-    try:
-        _check_database(con, manifest, parquet, result)
+        _check_database(database, manifest, parquet, result)
     except duckdb.Error as exc:
         result.add("content", DATABASE, f"cannot be read: {exc}")
-    finally:
-        con.close()
     if any(p.kind == "changed" and p.path == DATABASE for p in result.problems) and not any(
             p.kind == "content" for p in result.problems):
         result.notes.append(f"{DATABASE}: its bytes differ from {CHECKSUMS}, but every table's content matches "
                             "the manifest (was it opened read-write?). Restore the original file to pass.")
+
+
+# Tables of up to this many rows are digested inside DuckDB, all of one side in one statement; a larger one
+# is streamed to Python by content_digest (the engine would otherwise hold its whole JSON text at once).
+_BATCH_ROWS = 250_000
+
+
+def _digest_select(relation: str) -> str:
+    """content_digest's definition as one DuckDB aggregate (the column-name header is its ? parameter)."""
+    return ("SELECT count(*) AS n, sha256(? || coalesce(string_agg(line, '' ORDER BY line), '')) AS d "
+            f"FROM (SELECT to_json(t) || chr(10) AS line FROM {relation} AS t)")
+
+
+def batch_content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str]) -> dict[str, tuple[int, str]]:
+    """:func:`~vogue_pack.release.format.content_digest` of every relation (name -> table name) in one
+    statement, computed by DuckDB: the same definition (tests/test_verify_fast.py compares the two on every
+    table of a release). Raises duckdb.Error when any relation cannot be digested."""
+    if not relations:
+        return {}
+    parts, headers = [], []
+    for index, relation in enumerate(relations.values()):
+        headers.append(json.dumps(con.sql(f"SELECT * FROM {relation}").columns) + "\n")  # what DESCRIBE names
+        parts.append(f"SELECT {index} AS i, n, d FROM ({_digest_select(relation)})")
+    found = {i: (n, d) for i, n, d in con.execute(" UNION ALL ".join(parts), headers).fetchall()}
+    return {name: found[index] for index, name in enumerate(relations)}
+
+
+def _content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str, tuple[str, int]],
+                     out: dict[str, tuple[int, str]]) -> None:
+    """Fill ``out`` with the content digest of each relation (name -> (table name, about how many rows)), in
+    order. When the one statement fails, each relation is digested alone by content_digest, which raises
+    the error of the first that cannot be (``out`` then holds those before it), as a sequential run does."""
+    import duckdb
+
+    small = {name: relation for name, (relation, rows) in relations.items() if rows <= _BATCH_ROWS}
+    try:
+        batched = batch_content_digests(con, small)
+    except duckdb.Error:
+        batched = {}
+    for name, (relation, _) in relations.items():
+        out[name] = batched[name] if name in batched else content_digest(con, relation)
+
+
+class _DatabaseRead:
+    """What verify reads from vogue.duckdb (tables, their digests, definitions), read in a worker thread.
+
+    A duckdb.Error stops the reading where a sequential run would have stopped: :func:`_check_database`
+    raises it when it reaches the first value that is missing."""
+
+    def __init__(self, path: Path, expected: set[str]) -> None:
+        self.path, self.expected = path, expected
+        self.open_error: Exception | None = None
+        self.error: Exception | None = None
+        self.bug: BaseException | None = None
+        self.present: set[str] | None = None
+        self.digests: dict[str, tuple[int, str]] = {}
+        self.definitions: dict[tuple[str, str], str] | None = None
+
+    def run(self) -> None:
+        import duckdb
+
+        try:
+            try:
+                con = connect_database(self.path, read_only=True)
+            except duckdb.Error as exc:
+                self.open_error = exc
+                return
+            try:
+                sizes = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
+                                         "WHERE NOT temporary").fetchall())
+                self.present = set(sizes)
+                names = sorted(self.expected & self.present)
+                _content_digests(con, {name: (quote_ident(name), sizes[name]) for name in names}, self.digests)
+                self.definitions = definition_digests(con)
+            except duckdb.Error as exc:
+                self.error = exc
+            finally:
+                con.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread (a bug: exit 3)
+            self.bug = exc
+
+    def checked(self, value: _V | None) -> _V:
+        """``value``, or the error that stopped the reading before it."""
+        if value is None:
+            raise self.error or RuntimeError("vogue.duckdb was not read")
+        return value
 
 
 def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
@@ -350,24 +449,36 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
     digests: dict[str, tuple[int, str]] = {}
     con = connect_memory()
     try:
+        read: dict[str, Any] = {}  # name -> its table, or the message of why it cannot be read
         for name, entry in _table_entries(manifest).items():
             rel = entry["path"]
             if unsafe_path_reason(rel) is not None or rel not in on_disk:
                 continue  # reported above (unsafe, or missing)
             try:
                 with pq.ParquetFile(root / rel) as parquet_file:  # not read_table: pyarrow.dataset imports pandas
-                    table = parquet_file.read()
+                    read[name] = parquet_file.read()
             except (OSError, ValueError, pa.ArrowException) as exc:
-                result.add("changed", rel, f"not a readable Parquet file: {str(exc)[:200]}")
+                read[name] = f"not a readable Parquet file: {str(exc)[:200]}"
+        tables = {name: table for name, table in read.items() if not isinstance(table, str)}
+        relations = {name: f"_vogue_parquet_{index}" for index, name in enumerate(tables)}
+        for name, relation in relations.items():
+            con.register(relation, tables[name])
+        try:
+            batched = batch_content_digests(con, {n: r for n, r in relations.items()
+                                                  if tables[n].num_rows <= _BATCH_ROWS})
+        except duckdb.Error:
+            batched = {}  # digested one by one below, which names the table that cannot be
+        for name, table in read.items():
+            entry = _table_entries(manifest)[name]
+            rel = entry["path"]
+            if isinstance(table, str):
+                result.add("changed", rel, table)
                 continue
             try:
-                con.register("_vogue_parquet", table)
-                rows, digest = content_digest(con, "_vogue_parquet")
+                rows, digest = batched[name] if name in batched else content_digest(con, relations[name])
             except duckdb.Error as exc:
                 result.add("content", rel, f"cannot be read as a table: {str(exc)[:200]}")
                 continue
-            finally:
-                con.unregister("_vogue_parquet")
             digests[name] = (rows, digest)
             result.table_digests[name] = digest
             if name == "images":
@@ -430,7 +541,7 @@ def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResu
         result.add("content", rel, "an image the images table does not describe")
 
 
-def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
+def _check_database(database: _DatabaseRead, manifest: dict[str, Any],
                     parquet: dict[str, tuple[int, str]], result: VerifyResult) -> None:
     import duckdb
 
@@ -438,8 +549,7 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     expected: dict[str, dict[str, Any]] = section.get("tables", {})
     tables = _table_entries(manifest)
     same_engine = manifest.get("libraries", {}).get("duckdb") == duckdb.__version__
-    present = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    present = database.checked(database.present)
     for name in sorted(set(expected) - present):
         result.add("content", DATABASE, f"table {name} is missing")
     for name in sorted(present - set(expected)):
@@ -447,7 +557,7 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     for name in sorted(set(tables) - set(expected)):
         result.add("manifest", MANIFEST, f"table {name} has a Parquet file but no duckdb.tables entry")
     for name in sorted(set(expected) & present):
-        rows, digest = content_digest(con, quote_ident(name))
+        rows, digest = database.checked(database.digests.get(name))
         result.checked_tables += 1
         if name in parquet and parquet[name][1] != digest:
             result.add("content", DATABASE, f"table {name} differs from {tables[name]['path']} ({rows} rows in "
@@ -460,7 +570,7 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
             result.add("manifest", MANIFEST, f"duckdb.tables.{name}.content_digest differs from "
                        f"tables.{name}.content_digest: the manifest contradicts itself")
     recorded = {(d["kind"], d["name"]): d["sha256"] for d in section.get("definitions", [])}
-    found = definition_digests(con)
+    found = database.checked(database.definitions)
     for kind, name in sorted(set(recorded) - set(found)):
         result.add("content", DATABASE, f"{kind} {name} is missing")
     for kind, name in sorted(set(found) - set(recorded)):

@@ -357,9 +357,22 @@ _BATCH_ROWS = 250_000
 
 
 def _digest_select(relation: str) -> str:
-    """content_digest's definition as one DuckDB aggregate (the column-name header is its ? parameter)."""
-    return ("SELECT count(*) AS n, sha256(? || coalesce(string_agg(line, '' ORDER BY line), '')) AS d "
-            f"FROM (SELECT to_json(t) || chr(10) AS line FROM {relation} AS t)")
+    """content_digest's definition as one DuckDB aggregate (the column-name header is its ? parameter).
+
+    Every function is named with its catalog (``system.main.``): a macro stored in vogue.duckdb can take
+    the name of a built-in function (``sha256``, ``to_json``, even ``||``) and would be called instead of
+    it. ``concat`` skips the NULL ``string_agg`` of an empty table, leaving the header alone."""
+    return ("SELECT system.main.count(*) AS n, system.main.sha256(system.main.concat(?, "
+            "system.main.string_agg(line, '' ORDER BY line))) AS d FROM (SELECT system.main.concat("
+            f"system.main.to_json(t), system.main.chr(10)) AS line FROM {relation} AS t)")
+
+
+# Functions and macros of the database named like a built-in one (which they would replace in any SQL that
+# names the function without its catalog), listed from the system catalog (a table macro can take the name
+# duckdb_functions too).
+_SHADOWING = ("SELECT DISTINCT function_type, function_name FROM system.main.duckdb_functions() WHERE NOT internal "
+              "AND function_name IN (SELECT function_name FROM system.main.duckdb_functions() WHERE internal) "
+              "ORDER BY ALL")
 
 
 def batch_content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str]) -> dict[str, tuple[int, str]]:
@@ -406,6 +419,7 @@ class _DatabaseRead:
         self.present: set[str] | None = None
         self.digests: dict[str, tuple[int, str]] = {}
         self.definitions: dict[tuple[str, str], str] | None = None
+        self.shadowing: list[tuple[str, str]] | None = None
 
     def run(self) -> None:
         import duckdb
@@ -423,6 +437,7 @@ class _DatabaseRead:
                 names = sorted(self.expected & self.present)
                 _content_digests(con, {name: (quote_ident(name), sizes[name]) for name in names}, self.digests)
                 self.definitions = definition_digests(con)
+                self.shadowing = [(str(kind), str(name)) for kind, name in con.execute(_SHADOWING).fetchall()]
             except duckdb.Error as exc:
                 self.error = exc
             finally:
@@ -583,6 +598,9 @@ def _check_database(database: _DatabaseRead, manifest: dict[str, Any],
     for name in sorted({view["name"] for view in section.get("views", [])} - views):
         if ("view", name) not in recorded:
             result.add("content", DATABASE, f"view {name} is missing")
+    for kind, name in database.checked(database.shadowing):
+        result.add("content", DATABASE, f"{kind} {name} takes the name of a DuckDB built-in function (SQL that "
+                   "calls the built-in would run it instead)")
 
 
 def verify_json(result: VerifyResult) -> str:

@@ -31,8 +31,9 @@ def run_once(code: Path, argv: list[str]) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(code)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "vogue_pack.cli", *argv], env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, check=False)
+    # run from the checkout: ``python -m`` puts the working folder ahead of PYTHONPATH
+    done = subprocess.run([sys.executable, "-m", "vogue_pack.cli", *argv], env=env, cwd=code,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

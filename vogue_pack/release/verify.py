@@ -211,6 +211,30 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
         raise UsageError(f"{root}: neither {MANIFEST} nor {CHECKSUMS}; not a vogue-pack release")
     result = VerifyResult(path=root, version=None)
     on_disk = _walk(root, result)
+    database = _DatabaseRead(root / DATABASE).start() if DATABASE in on_disk else None
+    try:
+        _verify_folder(root, on_disk, database, result)
+    finally:
+        if database is not None:
+            database.join()  # (at once when _check_contents waited for it already)
+    if expected_digest is not None:
+        result.digest_checked = True
+        if result.release_digest != expected_digest:
+            result.add("digest", CHECKSUMS, f"the release digest is {result.release_digest or 'unknown'}, not the "
+                       f"published {expected_digest}: this is not the release that was published")
+    if key is not None:
+        from vogue_pack.release.sign import check_signature
+
+        result.signature_checked = True
+        for message in check_signature(root, key, on_disk, result):
+            result.add("signature", SIGNATURE, message)
+    elif SIGNATURE in on_disk:
+        result.notes.append(f"{SIGNATURE} is present but was not checked (give --public-key to check it)")
+    return result
+
+
+def _verify_folder(root: Path, on_disk: set[str], database: _DatabaseRead | None, result: VerifyResult) -> None:
+    """Every check of the folder against itself: files, SHA256SUMS, manifest, contents, licence."""
     manifest: dict[str, Any] | None = None
     if MANIFEST not in on_disk:
         _absent(root, MANIFEST, "the manifest", result)
@@ -246,26 +270,11 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
         # When manifest.json itself is intact, a disagreement between it and SHA256SUMS is SHA256SUMS's.
         manifest_intact = sums is not None and actual.get(MANIFEST) == sums.get(MANIFEST)
         _check_manifest(root, manifest, sums, manifest_intact, on_disk, result)
-        _check_contents(root, manifest, on_disk, result)
+        _check_contents(root, manifest, on_disk, result, database)
         from vogue_pack.release.licence import licence_problems
 
         for kind, rel, message in licence_problems(root, manifest, on_disk):
             result.add(kind, rel, message)
-
-    if expected_digest is not None:
-        result.digest_checked = True
-        if result.release_digest != expected_digest:
-            result.add("digest", CHECKSUMS, f"the release digest is {result.release_digest or 'unknown'}, not the "
-                       f"published {expected_digest}: this is not the release that was published")
-    if key is not None:
-        from vogue_pack.release.sign import check_signature
-
-        result.signature_checked = True
-        for message in check_signature(root, key, on_disk, result):
-            result.add("signature", SIGNATURE, message)
-    elif SIGNATURE in on_disk:
-        result.notes.append(f"{SIGNATURE} is present but was not checked (give --public-key to check it)")
-    return result
 
 
 def _check_manifest(root: Path, manifest: dict[str, Any], sums: dict[str, str] | None, manifest_intact: bool,
@@ -315,29 +324,22 @@ def _table_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {**manifest.get("tables", {}), "findings": manifest.get("findings", {})}
 
 
-def _check_contents(root: Path, manifest: dict[str, Any], on_disk: set[str], result: VerifyResult) -> None:
+def _check_contents(root: Path, manifest: dict[str, Any], on_disk: set[str], result: VerifyResult,
+                    database: _DatabaseRead | None) -> None:
     """Parquet tables, DuckDB tables and the manifest's content digests, all recomputed and compared;
     view and macro definitions; image files against the images table.
 
-    vogue.duckdb is read in a second thread while the Parquet files are digested (DuckDB releases the GIL);
-    the problems are then reported in the order of a sequential run."""
+    ``database`` is vogue.duckdb being read in a thread of its own (DuckDB releases the GIL) while the
+    Parquet files are digested here; the problems are reported in the order of a sequential run."""
     import duckdb
 
-    database: _DatabaseRead | None = None
-    worker: threading.Thread | None = None
-    if DATABASE in on_disk:
-        database = _DatabaseRead(root / DATABASE, set(manifest.get("duckdb", {}).get("tables", {})))
-        worker = threading.Thread(target=database.run, name="vogue-verify-database", daemon=True)
-        worker.start()
     try:
         parquet = _parquet_digests(root, manifest, on_disk, result)
     finally:
-        if worker is not None:
-            worker.join()
+        if database is not None:
+            database.join()
     if database is None:
         return
-    if database.bug is not None:
-        raise database.bug
     if database.open_error is not None:
         result.add("content", DATABASE, f"cannot be opened: {database.open_error}")
         return
@@ -367,12 +369,18 @@ def _digest_select(relation: str) -> str:
             f"system.main.to_json(t), system.main.chr(10)) AS line FROM {relation} AS t)")
 
 
-# Functions and macros of the database named like a built-in one (which they would replace in any SQL that
-# names the function without its catalog), listed from the system catalog (a table macro can take the name
-# duckdb_functions too).
-_SHADOWING = ("SELECT DISTINCT function_type, function_name FROM system.main.duckdb_functions() WHERE NOT internal "
-              "AND function_name IN (SELECT function_name FROM system.main.duckdb_functions() WHERE internal) "
-              "ORDER BY ALL")
+# Every function of the system catalog and of the database (a table macro can take the name duckdb_functions
+# too, so the catalog is named): a function or macro of the database named like a built-in one would replace
+# it in any SQL that names the function without its catalog.
+_FUNCTIONS = "SELECT DISTINCT internal, function_type, function_name FROM system.main.duckdb_functions()"
+
+
+def _shadowing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(kind, name) of every function of the database named like a built-in function, sorted."""
+    functions = con.execute(_FUNCTIONS).fetchall()
+    built_in = {str(name) for internal, _, name in functions if internal}
+    return sorted({(str(kind), str(name)) for internal, kind, name in functions
+                   if not internal and str(name) in built_in})
 
 
 def batch_content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str]) -> dict[str, tuple[int, str]]:
@@ -389,39 +397,35 @@ def batch_content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str
     return {name: found[index] for index, name in enumerate(relations)}
 
 
-def _content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str, tuple[str, int]],
-                     out: dict[str, tuple[int, str]]) -> None:
-    """Fill ``out`` with the content digest of each relation (name -> (table name, about how many rows)), in
-    order. When the one statement fails, each relation is digested alone by content_digest, which raises
-    the error of the first that cannot be (``out`` then holds those before it), as a sequential run does."""
-    import duckdb
-
-    small = {name: relation for name, (relation, rows) in relations.items() if rows <= _BATCH_ROWS}
-    try:
-        batched = batch_content_digests(con, small)
-    except duckdb.Error:
-        batched = {}
-    for name, (relation, _) in relations.items():
-        out[name] = batched[name] if name in batched else content_digest(con, relation)
-
-
 class _DatabaseRead:
-    """What verify reads from vogue.duckdb (tables, their digests, definitions), read in a worker thread.
+    """What verify reads from vogue.duckdb (its tables, their content digests, its definitions), read in a
+    thread of its own from the start of verify_release, while the files are hashed and the manifest read.
 
-    A duckdb.Error stops the reading where a sequential run would have stopped: :func:`_check_database`
-    raises it when it reaches the first value that is missing."""
+    Every table is digested (the manifest, which names the expected ones, is read meanwhile). A duckdb.Error
+    stops the reading where a sequential run would have stopped: :func:`_check_database` raises it when it
+    reaches the first value that is missing, or the table that could not be digested."""
 
-    def __init__(self, path: Path, expected: set[str]) -> None:
-        self.path, self.expected = path, expected
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.open_error: Exception | None = None
         self.error: Exception | None = None
         self.bug: BaseException | None = None
         self.present: set[str] | None = None
-        self.digests: dict[str, tuple[int, str]] = {}
+        self.digests: dict[str, tuple[int, str] | Exception] = {}
         self.definitions: dict[tuple[str, str], str] | None = None
         self.shadowing: list[tuple[str, str]] | None = None
+        self._thread = threading.Thread(target=self._run, name="vogue-verify-database", daemon=True)
 
-    def run(self) -> None:
+    def start(self) -> _DatabaseRead:
+        self._thread.start()
+        return self
+
+    def join(self) -> None:
+        self._thread.join()
+        if self.bug is not None:
+            raise self.bug
+
+    def _run(self) -> None:
         import duckdb
 
         try:
@@ -431,13 +435,7 @@ class _DatabaseRead:
                 self.open_error = exc
                 return
             try:
-                sizes = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
-                                         "WHERE NOT temporary").fetchall())
-                self.present = set(sizes)
-                names = sorted(self.expected & self.present)
-                _content_digests(con, {name: (quote_ident(name), sizes[name]) for name in names}, self.digests)
-                self.definitions = definition_digests(con)
-                self.shadowing = [(str(kind), str(name)) for kind, name in con.execute(_SHADOWING).fetchall()]
+                self._read(con)
             except duckdb.Error as exc:
                 self.error = exc
             finally:
@@ -445,8 +443,32 @@ class _DatabaseRead:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread (a bug: exit 3)
             self.bug = exc
 
-    def checked(self, value: _V | None) -> _V:
-        """``value``, or the error that stopped the reading before it."""
+    def _read(self, con: duckdb.DuckDBPyConnection) -> None:
+        import duckdb
+
+        sizes = dict(con.execute("SELECT table_name, estimated_size FROM system.main.duckdb_tables() "
+                                 "WHERE NOT temporary").fetchall())
+        self.present = set(sizes)
+        names = sorted(self.present)
+        try:
+            batched = batch_content_digests(con, {n: quote_ident(n) for n in names if sizes[n] <= _BATCH_ROWS})
+        except duckdb.Error:
+            batched = {}  # digested one by one below, which tells the table that cannot be from the others
+        for name in names:
+            if name in batched:
+                self.digests[name] = batched[name]
+                continue
+            try:
+                self.digests[name] = content_digest(con, quote_ident(name))
+            except duckdb.Error as exc:
+                self.digests[name] = exc
+        self.definitions = definition_digests(con)
+        self.shadowing = _shadowing(con)
+
+    def checked(self, value: _V | Exception | None) -> _V:
+        """``value``, or the error that stopped the reading before it (or instead of it)."""
+        if isinstance(value, Exception):
+            raise value
         if value is None:
             raise self.error or RuntimeError("vogue.duckdb was not read")
         return value

@@ -629,9 +629,9 @@ def query(release: Path, sql: str, fmt: str, max_rows: int, max_width: int) -> N
       vogue-pack query release/1.1 "SELECT * FROM ratings_side_by_side" --format csv > ratings.csv
       vogue-pack query release/1.1 "SELECT * FROM utterances_in_context" --max-width 0
     """
-    from vogue_pack.release.query import query_release, render_result
+    from vogue_pack.release.query import query_rows, render_result
 
-    click.echo(render_result(query_release(release, sql), fmt, max_rows=max_rows, max_width=max_width), nl=False)
+    click.echo(render_result(query_rows(release, sql), fmt, max_rows=max_rows, max_width=max_width), nl=False)
 
 
 @cli.command()

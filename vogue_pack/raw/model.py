@@ -9,6 +9,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from vogue_pack.raw.tree import RELEASE_IMAGES_DIR
+
 FORMAT_VERSION = "2"  # 2: images.path is release-relative, the raw path is images.raw_path
 
 
@@ -284,7 +286,6 @@ _table(TableSpec(
 ))
 
 
-RELEASE_IMAGES_DIR = "images"  # the folder of a release that holds the images
 
 
 def release_image_path(raw_path: str) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 from vogue_pack.errors import UsageError
 from vogue_pack.report.findings import Finding, finding
 
+RELEASE_IMAGES_DIR = "images"  # the folder of a release that holds the images (raw/model.py's path column)
+
 TOP_FOLDERS = ("conversation_trials", "fashion_profiles", "metadata", "supplements", "surveys")
 
 # kind -> required relative path

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from vogue_pack.errors import UsageError
-from vogue_pack.raw.model import RELEASE_IMAGES_DIR
+from vogue_pack.raw.tree import RELEASE_IMAGES_DIR  # not raw.model, which imports pyarrow
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,6 +28,7 @@ REPORT = "report.json"
 CARD = "README.md"
 CROISSANT = "croissant.json"
 TABLES_DIR = "tables"
+FINDINGS_KEY = ("finding_id",)  # the key of the release's findings table (not a raw table)
 IMAGES_DIR = RELEASE_IMAGES_DIR  # images/<file name>: the images table's path column
 # The detached signature `vogue-pack sign` writes: the one file that may appear after build.
 SIGNATURE = "signature.dsse.json"
@@ -128,6 +129,12 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# A row's JSON line, every function named with its catalog: a macro stored in a database can take the name of a
+# built-in (to_json, chr, even ||) and would be called instead of it when the name is not qualified.
+_LINE = "system.main.concat(system.main.to_json(t), system.main.chr(10))"
+_CURRENT = "system.main.current_database()"
+
+
 def content_digest(con: duckdb.DuckDBPyConnection, relation: str, key: Sequence[str]) -> tuple[int, str]:
     """Row count and order-independent content digest of ``relation`` (a table name or a
     ``read_parquet(...)`` call) whose key columns are ``key``, as defined by :data:`CONTENT_DIGEST_METHOD`.
@@ -138,7 +145,7 @@ def content_digest(con: duckdb.DuckDBPyConnection, relation: str, key: Sequence[
     """
     columns = _columns(con, relation)
     order = [f"t.{quote_ident(k)} ASC NULLS LAST" for k in key if k in columns]
-    return _digest_lines(con, columns, f"SELECT to_json(t) || chr(10) AS line FROM {relation} AS t "
+    return _digest_lines(con, columns, f"SELECT {_LINE} AS line FROM {relation} AS t "
                                        f"ORDER BY {', '.join([*order, 'line'])}")
 
 
@@ -155,7 +162,7 @@ def table_content_digest(table: pa.Table, key: Sequence[str],
         if not _in_strict_key_order(table, key) or not _preserves_order(con):
             return content_digest(con, "_vogue_table", key)
         return _digest_lines(con, _columns(con, "_vogue_table"),
-                             "SELECT to_json(t) || chr(10) AS line FROM _vogue_table AS t")
+                             f"SELECT {_LINE} AS line FROM _vogue_table AS t")
     finally:
         con.unregister("_vogue_table")
         if own:
@@ -270,14 +277,15 @@ def definition_digests(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], 
     extra schema of the database: what the manifest records and verify compares."""
     found: dict[tuple[str, str], str] = {}
     queries = (
-        ("view", "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND NOT temporary"),
-        ("macro", "SELECT function_name, concat_ws(' ', function_type, parameters::VARCHAR, macro_definition) "
-                  "FROM duckdb_functions() WHERE NOT internal AND database_name = current_database() "
+        ("view", "SELECT view_name, sql FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary"),
+        ("macro", "SELECT function_name, system.main.concat_ws(' ', function_type, parameters::VARCHAR, "
+                  "macro_definition) FROM system.main.duckdb_functions() WHERE NOT internal "
+                  f"AND database_name = {_CURRENT} "
                   "AND function_type IN ('macro', 'table_macro')"),
-        ("sequence", "SELECT sequence_name, sql FROM duckdb_sequences() WHERE NOT temporary"),
-        ("index", "SELECT index_name, sql FROM duckdb_indexes() WHERE database_name = current_database()"),
-        ("schema", "SELECT schema_name, schema_name FROM duckdb_schemas() WHERE NOT internal "
-                   "AND database_name = current_database() AND schema_name <> 'main'"),
+        ("sequence", "SELECT sequence_name, sql FROM system.main.duckdb_sequences() WHERE NOT temporary"),
+        ("index", f"SELECT index_name, sql FROM system.main.duckdb_indexes() WHERE database_name = {_CURRENT}"),
+        ("schema", "SELECT schema_name, schema_name FROM system.main.duckdb_schemas() WHERE NOT internal "
+                   f"AND database_name = {_CURRENT} AND schema_name <> 'main'"),
     )
     for kind, sql in queries:
         for name, definition in con.execute(sql).fetchall():

@@ -7,17 +7,19 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from vogue_pack.console import human_number, plural
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import DATABASE, connect_database
 
 if TYPE_CHECKING:
-    import duckdb
+    from collections.abc import Callable
 
+    import duckdb
+    import pyarrow as pa
+
+_T = TypeVar("_T")
 QUERY_FORMATS = ("table", "csv", "json")
 CELL_WIDTH = 40  # characters per cell of --format table (query --max-width)
 
@@ -52,12 +54,57 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statemen
     return statement
 
 
+class QueryRows(NamedTuple):
+    """A query result as Python values: the column names and one dict per row (``pa.Table.to_pylist()``)."""
+
+    names: list[str]
+    rows: list[dict[str, Any]]
+
+
+# DuckDB types whose Python values from ``fetchall`` are exactly what ``to_arrow_table().to_pylist()`` gives
+# (same type, same value; tests/test_query_fast.py checks each, edge values included). Any other type in a
+# result (HUGEINT, dates and times, INTERVAL, UUID, MAP, ARRAY, BIT, ...) goes through Arrow, as before.
+_PLAIN_TYPES = frozenset({"boolean", "null", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint",
+                          "uinteger", "ubigint", "float", "double", "varchar", "decimal", "blob", "enum"})
+
+
+def _plain_type(duck_type: Any) -> bool:
+    kind = duck_type.id
+    if kind in ("list", "struct"):
+        return all(_plain_type(child) for _, child in duck_type.children)
+    return kind in _PLAIN_TYPES
+
+
 def query_release(path: Path, sql: str) -> pa.Table:
     """Run ``sql`` on the release folder's ``vogue.duckdb`` in the read-only sandbox.
 
     Only one SELECT statement is permitted (see :data:`PERMITTED`); anything else, a bad query, or an
     attempt to read outside the database raises UsageError with a message saying what is allowed.
     """
+    import pyarrow as pa
+
+    def fetch(relation: duckdb.DuckDBPyRelation | None) -> pa.Table:
+        return pa.table({}) if relation is None else relation.to_arrow_table()
+
+    return _run_query(path, sql, fetch)
+
+
+def query_rows(path: Path, sql: str) -> QueryRows:
+    """:func:`query_release` as Python rows, without importing pyarrow when every column's type allows:
+    what ``vogue-pack query`` prints (render_result gives the same text for both)."""
+
+    def fetch(relation: duckdb.DuckDBPyRelation | None) -> QueryRows:
+        if relation is None:
+            return QueryRows([], [])
+        names = list(relation.columns)
+        if all(_plain_type(t) for t in relation.types):
+            return QueryRows(names, [dict(zip(names, row, strict=True)) for row in relation.fetchall()])
+        return QueryRows(names, relation.to_arrow_table().to_pylist())
+
+    return _run_query(path, sql, fetch)
+
+
+def _run_query(path: Path, sql: str, fetch: Callable[[duckdb.DuckDBPyRelation | None], _T]) -> _T:
     import duckdb
 
     database = Path(path) / DATABASE
@@ -76,8 +123,7 @@ def query_release(path: Path, sql: str) -> pa.Table:
         raise UsageError(f"{database}: cannot open the database read-only: {exc}") from exc
     try:
         statement = check_statement(con, sql)
-        relation = con.sql(statement)
-        return pa.table({}) if relation is None else relation.to_arrow_table()
+        return fetch(con.sql(statement))
     except duckdb.PermissionException as exc:
         raise UsageError(f"query refused: {str(exc).strip()}; {PERMITTED}") from exc
     except duckdb.Error as exc:
@@ -113,7 +159,8 @@ def _cell(value: Any) -> str:
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
-def render_result(table: pa.Table, fmt: str, max_rows: int | None = None, max_width: int = CELL_WIDTH) -> str:
+def render_result(table: pa.Table | QueryRows, fmt: str, max_rows: int | None = None,
+                  max_width: int = CELL_WIDTH) -> str:
     """Render a query result as ``table`` (aligned text), ``csv`` or ``json`` (an array of objects).
 
     ``max_rows`` and ``max_width`` (characters per cell, longer ones end in ``…``; 0: no limit) shape the
@@ -122,8 +169,10 @@ def render_result(table: pa.Table, fmt: str, max_rows: int | None = None, max_wi
     """
     if fmt not in QUERY_FORMATS:
         raise UsageError(f"unknown format {fmt!r}: choose one of {', '.join(QUERY_FORMATS)}")
-    rows = table.to_pylist()
-    names = table.column_names
+    if isinstance(table, QueryRows):
+        names, rows = table
+    else:
+        rows, names = table.to_pylist(), table.column_names
     if fmt == "json":
         return json.dumps([{k: _plain(v) for k, v in row.items()} for row in rows], indent=2,
                           ensure_ascii=False) + "\n"

@@ -14,16 +14,18 @@ import json
 import os
 import re
 import stat
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
 from vogue_pack.release.format import (
     CHECKSUMS,
     DATABASE,
+    FINDINGS_KEY,
     IMAGES_DIR,
     MANIFEST,
     RELEASE_FORMAT_VERSION,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 # One line of SHA256SUMS as sha256sum writes it: 64 lowercase hex digits, a space, a space or '*', a path.
 _SUM_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 _MAX_SUMS_BYTES = 64 << 20
+_V = TypeVar("_V")
 PROBLEM_KINDS = ("missing", "extra", "changed", "manifest", "content", "unsafe", "digest", "signature")
 
 
@@ -209,6 +212,30 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
         raise UsageError(f"{root}: neither {MANIFEST} nor {CHECKSUMS}; not a vogue-pack release")
     result = VerifyResult(path=root, version=None)
     on_disk = _walk(root, result)
+    database = _DatabaseRead(root / DATABASE).start() if DATABASE in on_disk else None
+    try:
+        _verify_folder(root, on_disk, database, result)
+    finally:
+        if database is not None:
+            database.join()  # (at once when _check_contents waited for it already)
+    if expected_digest is not None:
+        result.digest_checked = True
+        if result.release_digest != expected_digest:
+            result.add("digest", CHECKSUMS, f"the release digest is {result.release_digest or 'unknown'}, not the "
+                       f"published {expected_digest}: this is not the release that was published")
+    if key is not None:
+        from vogue_pack.release.sign import check_signature
+
+        result.signature_checked = True
+        for message in check_signature(root, key, on_disk, result):
+            result.add("signature", SIGNATURE, message)
+    elif SIGNATURE in on_disk:
+        result.notes.append(f"{SIGNATURE} is present but was not checked (give --public-key to check it)")
+    return result
+
+
+def _verify_folder(root: Path, on_disk: set[str], database: _DatabaseRead | None, result: VerifyResult) -> None:
+    """Every check of the folder against itself: files, SHA256SUMS, manifest, contents, licence."""
     manifest: dict[str, Any] | None = None
     if MANIFEST not in on_disk:
         _absent(root, MANIFEST, "the manifest", result)
@@ -244,26 +271,11 @@ def verify_release(path: Path, *, digest: str | None = None, public_key: Path | 
         # When manifest.json itself is intact, a disagreement between it and SHA256SUMS is SHA256SUMS's.
         manifest_intact = sums is not None and actual.get(MANIFEST) == sums.get(MANIFEST)
         _check_manifest(root, manifest, sums, manifest_intact, on_disk, result)
-        _check_contents(root, manifest, on_disk, result)
+        _check_contents(root, manifest, on_disk, result, database)
         from vogue_pack.release.licence import licence_problems
 
         for kind, rel, message in licence_problems(root, manifest, on_disk):
             result.add(kind, rel, message)
-
-    if expected_digest is not None:
-        result.digest_checked = True
-        if result.release_digest != expected_digest:
-            result.add("digest", CHECKSUMS, f"the release digest is {result.release_digest or 'unknown'}, not the "
-                       f"published {expected_digest}: this is not the release that was published")
-    if key is not None:
-        from vogue_pack.release.sign import check_signature
-
-        result.signature_checked = True
-        for message in check_signature(root, key, on_disk, result):
-            result.add("signature", SIGNATURE, message)
-    elif SIGNATURE in on_disk:
-        result.notes.append(f"{SIGNATURE} is present but was not checked (give --public-key to check it)")
-    return result
 
 
 def _check_manifest(root: Path, manifest: dict[str, Any], sums: dict[str, str] | None, manifest_intact: bool,
@@ -313,29 +325,172 @@ def _table_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {**manifest.get("tables", {}), "findings": manifest.get("findings", {})}
 
 
-def _check_contents(root: Path, manifest: dict[str, Any], on_disk: set[str], result: VerifyResult) -> None:
+def _check_contents(root: Path, manifest: dict[str, Any], on_disk: set[str], result: VerifyResult,
+                    database: _DatabaseRead | None) -> None:
     """Parquet tables, DuckDB tables and the manifest's content digests, all recomputed and compared;
-    view and macro definitions; image files against the images table."""
+    view and macro definitions; image files against the images table.
+
+    ``database`` is vogue.duckdb being read in a thread of its own (DuckDB releases the GIL) while the
+    Parquet files are digested here; the problems are reported in the order of a sequential run."""
     import duckdb
 
-    parquet = _parquet_digests(root, manifest, on_disk, result)
-    if DATABASE not in on_disk:
+    try:
+        parquet = _parquet_digests(root, manifest, on_disk, result)
+    finally:
+        if database is not None:
+            database.join()
+    if database is None:
+        return
+    if database.open_error is not None:
+        result.add("content", DATABASE, f"cannot be opened: {database.open_error}")
         return
     try:
-        con = connect_database(root / DATABASE, read_only=True)
-    except duckdb.Error as exc:
-        result.add("content", DATABASE, f"cannot be opened: {exc}")
-        return
-    try:
-        _check_database(con, manifest, parquet, result)
+        _check_database(database, manifest, parquet, result)
     except duckdb.Error as exc:
         result.add("content", DATABASE, f"cannot be read: {exc}")
-    finally:
-        con.close()
     if any(p.kind == "changed" and p.path == DATABASE for p in result.problems) and not any(
             p.kind == "content" for p in result.problems):
         result.notes.append(f"{DATABASE}: its bytes differ from {CHECKSUMS}, but every table's content matches "
                             "the manifest (was it opened read-write?). Restore the original file to pass.")
+
+
+# Tables of up to this many rows are digested inside DuckDB, all of one side in one statement; a larger one
+# is streamed to Python by content_digest (the engine would otherwise hold its whole JSON text at once).
+_BATCH_ROWS = 250_000
+
+
+def _digest_select(relation: str, key: Sequence[str]) -> str:
+    """content_digest's definition as one DuckDB aggregate (the column-name header is its ? parameter):
+    the JSON lines in the order of the key columns, then of the lines themselves.
+
+    Every function is named with its catalog (``system.main.``): a macro stored in vogue.duckdb can take
+    the name of a built-in function (``sha256``, ``to_json``, even ``||``) and would be called instead of
+    it. ``concat`` skips the NULL ``string_agg`` of an empty table, leaving the header alone."""
+    keys = "".join(f", t.{quote_ident(k)} AS _vogue_key_{i}" for i, k in enumerate(key))
+    order = "".join(f"_vogue_key_{i} ASC NULLS LAST, " for i in range(len(key)))
+    return ("SELECT system.main.count(*) AS n, system.main.sha256(system.main.concat(?, "
+            f"system.main.string_agg(line, '' ORDER BY {order}line))) AS d FROM (SELECT system.main.concat("
+            f"system.main.to_json(t), system.main.chr(10)) AS line{keys} FROM {relation} AS t)")
+
+
+# Every function of the system catalog and of the database (a table macro can take the name duckdb_functions
+# too, so the catalog is named): a function or macro of the database named like a built-in one would replace
+# it in any SQL that names the function without its catalog.
+_FUNCTIONS = "SELECT DISTINCT internal, function_type, function_name FROM system.main.duckdb_functions()"
+
+
+def _shadowing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(kind, name) of every function of the database named like a built-in function, sorted."""
+    functions = con.execute(_FUNCTIONS).fetchall()
+    built_in = {str(name) for internal, _, name in functions if internal}
+    return sorted({(str(kind), str(name)) for internal, kind, name in functions
+                   if not internal and str(name) in built_in})
+
+
+def batch_content_digests(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str],
+                          keys: Mapping[str, Sequence[str]]) -> dict[str, tuple[int, str]]:
+    """:func:`~vogue_pack.release.format.content_digest` of every relation (name -> table name) in one
+    statement, computed by DuckDB: the same definition (tests/test_verify_fast.py compares the two on every
+    table of a release). Raises duckdb.Error when any relation cannot be digested."""
+    if not relations:
+        return {}
+    parts, headers = [], []
+    for index, (name, relation) in enumerate(relations.items()):
+        columns = con.sql(f"SELECT * FROM {relation}").columns  # what DESCRIBE names
+        headers.append(json.dumps(columns) + "\n")
+        key = [k for k in keys.get(name, ()) if k in columns]  # as content_digest: a missing key column is left out
+        parts.append(f"SELECT {index} AS i, n, d FROM ({_digest_select(relation, key)})")
+    found = {i: (n, d) for i, n, d in con.execute(" UNION ALL ".join(parts), headers).fetchall()}
+    return {name: found[index] for index, name in enumerate(relations)}
+
+
+class _DatabaseRead:
+    """What verify reads from vogue.duckdb (its tables, their content digests, its definitions), read in a
+    thread of its own from the start of verify_release, while the files are hashed and the manifest read.
+
+    Every table is digested (the manifest, which names the expected ones, is read meanwhile). A duckdb.Error
+    stops the reading where a sequential run would have stopped: :func:`_check_database` raises it when it
+    reaches the first value that is missing, or the table that could not be digested."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.open_error: Exception | None = None
+        self.error: Exception | None = None
+        self.bug: BaseException | None = None
+        self.present: set[str] | None = None
+        self.digests: dict[str, tuple[int, str] | Exception] = {}
+        self.definitions: dict[tuple[str, str], str] | None = None
+        self.shadowing: list[tuple[str, str]] | None = None
+        self._thread = threading.Thread(target=self._run, name="vogue-verify-database", daemon=True)
+
+    def start(self) -> _DatabaseRead:
+        self._thread.start()
+        return self
+
+    def join(self) -> None:
+        self._thread.join()
+        if self.bug is not None:
+            raise self.bug
+
+    def _run(self) -> None:
+        import duckdb
+
+        try:
+            try:
+                con = connect_database(self.path, read_only=True)
+            except duckdb.Error as exc:
+                self.open_error = exc
+                return
+            try:
+                self._read(con)
+            except duckdb.Error as exc:
+                self.error = exc
+            finally:
+                con.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread (a bug: exit 3)
+            self.bug = exc
+
+    def _read(self, con: duckdb.DuckDBPyConnection) -> None:
+        import duckdb
+
+        sizes = dict(con.execute("SELECT table_name, estimated_size FROM system.main.duckdb_tables() "
+                                 "WHERE NOT temporary").fetchall())
+        self.present = set(sizes)
+        names = sorted(self.present)
+        try:
+            batched = batch_content_digests(con, {n: quote_ident(n) for n in names if sizes[n] <= _BATCH_ROWS},
+                                            {n: self.key(n) for n in names})
+        except duckdb.Error:
+            batched = {}  # digested one by one below, which tells the table that cannot be from the others
+        for name in names:
+            if name in batched:
+                self.digests[name] = batched[name]
+                continue
+            try:
+                self.digests[name] = content_digest(con, quote_ident(name), self.key(name))
+            except duckdb.Error as exc:
+                self.digests[name] = exc
+        self.definitions = definition_digests(con)
+        self.shadowing = _shadowing(con)
+
+    @staticmethod
+    def key(name: str) -> tuple[str, ...]:
+        """The key a table is digested by: the data model's (the database is read before the manifest is;
+        a manifest naming another key is a problem of its own)."""
+        from vogue_pack.raw.model import TABLES
+
+        if name == "findings":
+            return FINDINGS_KEY
+        spec = TABLES.get(name)
+        return tuple(spec.key) if spec is not None else ()
+
+    def checked(self, value: _V | Exception | None) -> _V:
+        """``value``, or the error that stopped the reading before it (or instead of it)."""
+        if isinstance(value, Exception):
+            raise value
+        if value is None:
+            raise self.error or RuntimeError("vogue.duckdb was not read")
+        return value
 
 
 def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
@@ -350,24 +505,38 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
     digests: dict[str, tuple[int, str]] = {}
     con = connect_memory()
     try:
+        read: dict[str, Any] = {}  # name -> its table, or the message of why it cannot be read
         for name, entry in _table_entries(manifest).items():
             rel = entry["path"]
             if unsafe_path_reason(rel) is not None or rel not in on_disk:
                 continue  # reported above (unsafe, or missing)
             try:
                 with pq.ParquetFile(root / rel) as parquet_file:  # not read_table: pyarrow.dataset imports pandas
-                    table = parquet_file.read()
+                    read[name] = parquet_file.read()
             except (OSError, ValueError, pa.ArrowException) as exc:
-                result.add("changed", rel, f"not a readable Parquet file: {str(exc)[:200]}")
+                read[name] = f"not a readable Parquet file: {str(exc)[:200]}"
+        tables = {name: table for name, table in read.items() if not isinstance(table, str)}
+        relations = {name: f"_vogue_parquet_{index}" for index, name in enumerate(tables)}
+        for name, relation in relations.items():
+            con.register(relation, tables[name])
+        try:
+            batched = batch_content_digests(con, {n: r for n, r in relations.items()
+                                                  if tables[n].num_rows <= _BATCH_ROWS},
+                                            {n: _table_entries(manifest)[n].get("key") or () for n in relations})
+        except duckdb.Error:
+            batched = {}  # digested one by one below, which names the table that cannot be
+        for name, table in read.items():
+            entry = _table_entries(manifest)[name]
+            rel = entry["path"]
+            if isinstance(table, str):
+                result.add("changed", rel, table)
                 continue
             try:
-                con.register("_vogue_parquet", table)
-                rows, digest = content_digest(con, "_vogue_parquet", entry.get("key") or ())
+                rows, digest = batched[name] if name in batched else content_digest(
+                    con, relations[name], entry.get("key") or ())
             except duckdb.Error as exc:
                 result.add("content", rel, f"cannot be read as a table: {str(exc)[:200]}")
                 continue
-            finally:
-                con.unregister("_vogue_parquet")
             digests[name] = (rows, digest)
             result.table_digests[name] = digest
             if name == "images":
@@ -430,7 +599,7 @@ def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResu
         result.add("content", rel, "an image the images table does not describe")
 
 
-def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
+def _check_database(database: _DatabaseRead, manifest: dict[str, Any],
                     parquet: dict[str, tuple[int, str]], result: VerifyResult) -> None:
     import duckdb
 
@@ -438,8 +607,7 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     expected: dict[str, dict[str, Any]] = section.get("tables", {})
     tables = _table_entries(manifest)
     same_engine = manifest.get("libraries", {}).get("duckdb") == duckdb.__version__
-    present = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    present = database.checked(database.present)
     for name in sorted(set(expected) - present):
         result.add("content", DATABASE, f"table {name} is missing")
     for name in sorted(present - set(expected)):
@@ -447,7 +615,10 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     for name in sorted(set(tables) - set(expected)):
         result.add("manifest", MANIFEST, f"table {name} has a Parquet file but no duckdb.tables entry")
     for name in sorted(set(expected) & present):
-        rows, digest = content_digest(con, quote_ident(name), tables.get(name, {}).get("key") or ())
+        rows, digest = database.checked(database.digests.get(name))
+        if name in tables and tuple(tables[name].get("key") or ()) != database.key(name):
+            result.add("manifest", MANIFEST, f"table {name}: key {tables[name].get('key')} is not the format's "
+                       f"key {list(database.key(name))}")
         result.checked_tables += 1
         if name in parquet and parquet[name][1] != digest:
             result.add("content", DATABASE, f"table {name} differs from {tables[name]['path']} ({rows} rows in "
@@ -460,7 +631,7 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
             result.add("manifest", MANIFEST, f"duckdb.tables.{name}.content_digest differs from "
                        f"tables.{name}.content_digest: the manifest contradicts itself")
     recorded = {(d["kind"], d["name"]): d["sha256"] for d in section.get("definitions", [])}
-    found = definition_digests(con)
+    found = database.checked(database.definitions)
     for kind, name in sorted(set(recorded) - set(found)):
         result.add("content", DATABASE, f"{kind} {name} is missing")
     for kind, name in sorted(set(found) - set(recorded)):
@@ -473,6 +644,9 @@ def _check_database(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     for name in sorted({view["name"] for view in section.get("views", [])} - views):
         if ("view", name) not in recorded:
             result.add("content", DATABASE, f"view {name} is missing")
+    for kind, name in database.checked(database.shadowing):
+        result.add("content", DATABASE, f"{kind} {name} takes the name of a DuckDB built-in function (SQL that "
+                   "calls the built-in would run it instead)")
 
 
 def verify_json(result: VerifyResult) -> str:

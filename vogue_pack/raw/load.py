@@ -192,20 +192,25 @@ class _Loader:
 
     def add_part(self, table: str, columns: dict[str, Any]) -> None:
         """Rows built column-wise (lists or Arrow arrays), after the rows added so far."""
-        self.finish(table)
-        self._parts[table].append(table_from_columns(table, columns))
+        self._flush(table).append(table_from_columns(table, columns))
         self.finish(table)
 
     def finish(self, table: str) -> None:
         """Turn the rows added since the last ``finish`` into Arrow and free their Python buffers; a table
         finished again (the item ratings of each role) holds all its parts, in the order added."""
+        parts = self._flush(table)
+        if not parts:
+            parts.append(_build_table(table, self.cols[table]))  # no rows: the empty table
+        self.out.tables[table] = parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
+        parts[:] = [self.out.tables[table]]
+
+    def _flush(self, table: str) -> list[pa.Table]:
+        """The table's parts, with the rows buffered since the last one built into a part of their own."""
         parts = self._parts.setdefault(table, [])
-        if self.cols[table] or not parts:
+        if self.cols[table]:
             parts.append(_build_table(table, self.cols[table]))
             self.cols[table] = defaultdict(list)
-        self.out.tables[table] = parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
-        if len(parts) > 1:
-            parts[:] = [self.out.tables[table]]
+        return parts
 
     def unavailable(self, table: str, why: str) -> None:
         self.out.unavailable[table] = why

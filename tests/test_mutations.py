@@ -128,6 +128,7 @@ class Mutation:
     file: str
     must_name_file: bool
     must_be_invalid: bool = False
+    must_mention_file: bool = False  # a finding of any severity names the file
 
 
 def _json_breaks(data: bytes) -> bool:
@@ -215,7 +216,8 @@ def _mutate(root: Path, files: list[str], data: st.DataObject) -> Mutation:
         original = (root / file).read_bytes()
         position = data.draw(st.integers(original.find(b"\n") + 1, len(original)))
         (root / file).write_bytes(original[:position] + b'"' + original[position:])
-        return Mutation("quote", file, must_name_file=False)  # may still parse: only "never raises"
+        # may still parse (a stray quote is a warning), but a quote after the header is always a finding
+        return Mutation("quote", file, must_name_file=False, must_mention_file=True)
     if action == "json":
         kind = data.draw(st.sampled_from(["transcript", "item_json", "scenarios"]))
         choices = [f for f in files if classify(f)[0] == kind]
@@ -300,6 +302,8 @@ def test_validate_never_raises_and_reports_known_damage(small_tree: SynthInfo, d
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     if mutation.must_name_file:
         assert any(f.file == mutation.file for f in errors), (mutation, [f.to_dict() for f in errors][:20])
+    if mutation.must_mention_file:
+        assert any(f.file == mutation.file for f in report.findings), mutation
     if mutation.must_be_invalid or mutation.must_name_file:
         assert not report.ok, mutation
 

@@ -913,6 +913,41 @@ def csv_unterminated_quote(root: Path) -> Expect:
     return Expect("csv.unterminated-quote", SEEKER, row=2, column="likert_5")
 
 
+def _plant_bytes(root: Path, file: str, key_column: str, key: str, column: str, raw: bytes) -> int:
+    """Write ``raw`` as it is (no CSV quoting) into a cell of the row whose ``key_column`` is ``key``; returns
+    the row's line."""
+    path = root / file
+    rows = read_rows(path)
+    line = line_of(rows, key_column, key)
+    marker = "@@PLANTED@@"
+    set_cell(rows, line, column, marker)
+    write_rows(path, rows)
+    path.write_bytes(path.read_bytes().replace(marker.encode(), raw))
+    return line
+
+
+@fault
+def csv_stray_quote_in_unquoted_cell(root: Path) -> Expect:
+    # an unquoted free-text cell with a quote in it: 5'6" written as is
+    line = _plant_bytes(root, PROFILES, "participant_id", "s1", "style_preferences", b"I am 5'6\" and petite")
+    return Expect("csv.stray-quote", PROFILES, row=line, column="style_preferences", severity="warning",
+                  value="I am 5'6\" and petite")
+
+
+@fault
+def csv_text_after_closing_quote(root: Path) -> Expect:
+    line = _plant_bytes(root, ASSISTANT, "conversation_id", "2", "assistant_interpretation",
+                        b'"smart, not too pricey"."')
+    return Expect("csv.stray-quote", ASSISTANT, row=line, column="assistant_interpretation", severity="warning",
+                  value='smart, not too pricey."')
+
+
+@fault
+def csv_nul_character(root: Path) -> Expect:
+    return Expect("csv.parse", PROFILES, row=_plant_bytes(root, PROFILES, "participant_id", "a1", "clothing_feel",
+                                                          b"soft\x00"))
+
+
 @fault
 def csv_with_too_many_cells(root: Path) -> Expect:
     from vogue_pack.raw.reader import MAX_VALUES

@@ -368,7 +368,97 @@ def read_csv(text: str, file: str, findings: list[Finding], max_values: int = MA
         findings.append(finding("csv.header", "no header row", file=file))
         return None
     _header_findings(header, file, findings)
+    _nul_finding(text, file, findings)
+    if '"' in text:
+        _stray_quote_findings(text, header, dict(zip(lines, records, strict=True)), file, findings)
     return CsvRows.from_records(file, header, lines, records)
+
+
+def _nul_finding(text: str, file: str, findings: list[Finding]) -> None:
+    """A NUL character anywhere in the text (Python's ``csv`` module reads it into the cell since 3.11): one
+    finding for the file, at the first one's line."""
+    at = text.find("\x00")
+    if at < 0:
+        return
+    line = 1 + sum(1 for _ in _BREAK.finditer(text, 0, at))
+    findings.append(finding(
+        "csv.parse", f"NUL character at line {line} ({text.count(chr(0)):,} in the file): a text file holds none; "
+        "the file is damaged (a binary or truncated copy?): restore it from the source", file=file, row=line,
+        value="\\x00"))
+
+
+# RFC 4180 cells, as Python's csv module (non-strict) splits them: a quoted cell (a quote inside written
+# twice; line breaks allowed) or an unquoted one. After a stray quote the reader takes the rest of the cell
+# literally, quotes included (_REST). Possessive quantifiers: no backtracking.
+_QUOTED_CELL = re.compile(r'"(?:[^"]++|"")*+"')
+_UNQUOTED_CELL = re.compile(r'[^",\r\n]*+')
+_REST_OF_CELL = re.compile(r'[^,\r\n]*+')
+_BREAK = re.compile(r"\r\n?|\n")
+
+
+def stray_quotes(text: str) -> list[tuple[int, int]]:
+    """``(line, cell)`` of every cell holding a quote that neither opens nor closes a quoted cell: a quote in an
+    unquoted cell (``5'6"``) or text after a closing quote (``"a"b``). ``line`` is the physical line the record
+    starts on (the header is line 1), ``cell`` the cell's index in it. Python's ``csv`` module reads such a
+    cell without complaint (``"a"b`` as ``ab``, ``5'6"`` as is); other readers split it differently. Scanning
+    stops at a quote that never closes (see :func:`_scan_quotes`)."""
+    return _scan_quotes(text)[0]
+
+
+def _scan_quotes(text: str) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """The stray quotes (:func:`stray_quotes`), and the ``(line, cell)`` of a quote that opens a cell and
+    never closes, if any (everything after it is inside that cell)."""
+    found: list[tuple[int, int]] = []
+    pos, size, line, record, cell = 0, len(text), 1, 1, 0
+    while pos < size:
+        if text[pos] == '"':
+            quoted = _QUOTED_CELL.match(text, pos)
+            if quoted is None:
+                return found, (record, cell)
+            end = quoted.end()
+            line += sum(1 for _ in _BREAK.finditer(text, pos, end))
+        else:
+            end = _UNQUOTED_CELL.match(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
+        if end < size and text[end] not in ",\r\n":
+            found.append((record, cell))
+            end = _REST_OF_CELL.match(text, end).end()  # type: ignore[union-attr]
+        if end >= size:
+            break
+        if text[end] == ",":
+            pos, cell = end + 1, cell + 1
+        else:
+            pos = _BREAK.match(text, end).end()  # type: ignore[union-attr]  # text[end] is \r or \n
+            line += 1
+            record, cell = line, 0
+    return found, None
+
+
+def _stray_quote_findings(text: str, header: list[str], rows: dict[int, list[str]], file: str,
+                          findings: list[Finding]) -> None:
+    """A finding per stray quote; and one for a quote that never closes when no finding covers it yet (a
+    quote opened on the last line swallows no line, so neither the cell count nor a cell spanning lines
+    shows it)."""
+    strays, unclosed = _scan_quotes(text)
+    for line, cell in strays:
+        column = header[cell] if cell < len(header) else None
+        record = rows.get(line)  # None: the row was not read (its own finding says why)
+        value = record[cell][:60] if record is not None and cell < len(record) else None
+        where = f"row {line}{f', column {column}' if column else ''}"
+        read = f" as {value!r}" if value is not None else ""
+        findings.append(finding(
+            "csv.stray-quote", f"{where}: a quote character that neither opens nor closes a quoted cell; read "
+            f"literally{read}; other CSV readers may split the cell differently: quote the whole cell and "
+            'write a quote inside it twice ("")', file=file, row=line, column=column, value=value))
+    if unclosed is None:
+        return
+    line, cell = unclosed
+    if any(f.file == file and f.code == "csv.unterminated-quote" for f in findings):
+        return
+    column = header[cell] if cell < len(header) else None
+    findings.append(finding(
+        "csv.unterminated-quote", f"a quote opened in row {line}{f' (column {column})' if column else ''} is "
+        "never closed: the rest of the file is inside that cell; close the quote (a quote inside a cell is "
+        "written twice)", file=file, row=line, column=column, expected='a closing "'))
 
 
 def _header_findings(header: list[str], file: str, findings: list[Finding]) -> None:

@@ -204,7 +204,14 @@ _PY_CODES: list[CodeInfo] = [
     CodeInfo("json.schema", _E, "JSON structure violation",
              "A value breaks the file's JSON Schema (schemas/*.schema.json): wrong type, missing "
              "or extra key, value out of range or not allowed."),
-    CodeInfo("csv.parse", _E, "Invalid CSV", "The CSV file cannot be parsed (unbalanced quotes, NUL bytes)."),
+    CodeInfo("csv.parse", _E, "Invalid CSV",
+             "The CSV file cannot be parsed (a cell over the CSV reader's field limit), or holds a NUL character "
+             "(a damaged or binary copy: one finding per file, at the first one's line)."),
+    CodeInfo("csv.stray-quote", _W, "Stray quote in a CSV cell",
+             "A cell holds a quote character that neither opens nor closes a quoted cell: a quote in an unquoted "
+             "cell (5'6\"), or text after a closing quote (\"a\"b). The cell is read as Python's csv module reads "
+             "it (5'6\" as is, \"a\"b as ab); other readers may split it differently. Quote the whole cell and write "
+             "a quote inside it twice (\"\")."),
     CodeInfo("csv.unterminated-quote", _E, "Unterminated quote",
              "A quoted cell opened on the row given is never closed where the row should end, so it swallows "
              "the following lines (up to the next quote or the end of the file). Close the quote; a quote "

@@ -363,6 +363,17 @@ def mapping_header_wrong(root: Path) -> Expect:
 
 
 @fault
+def mapping_survey_item_catalogue_garbled(root: Path) -> Expect:
+    rows = read_rows(root / MAPPING)
+    line = len(rows)  # the last id: a profile-survey item (no item JSON), like every id after the catalogues
+    assert not (root / f"metadata/item_{rows[-1][0]}.json").exists()
+    rows[-1][1] += "[[["
+    write_rows(root / MAPPING, rows)
+    return Expect("xref.catalogue-singleton", MAPPING, row=line, column="catalogue", severity="warning",
+                  value=rows[-1][1])
+
+
+@fault
 def duplicate_column_misplaced(root: Path) -> Expect:
     path = root / PROFILE_RATINGS
     rows = read_rows(path)

@@ -26,6 +26,7 @@ from vogue_pack.release.format import (
     CHECKSUMS,
     DATABASE,
     FINDINGS_KEY,
+    FUNCTION_ROWS,
     IMAGES_DIR,
     MANIFEST,
     RELEASE_FORMAT_VERSION,
@@ -373,17 +374,14 @@ def _digest_select(relation: str, key: Sequence[str]) -> str:
             f"system.main.to_json(t), system.main.chr(10)) AS line{keys} FROM {relation} AS t)")
 
 
-# Every function of the system catalog and of the database (a table macro can take the name duckdb_functions
-# too, so the catalog is named): a function or macro of the database named like a built-in one would replace
-# it in any SQL that names the function without its catalog.
-_FUNCTIONS = "SELECT DISTINCT internal, function_type, function_name FROM system.main.duckdb_functions()"
-
-
-def _shadowing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(kind, name) of every function of the database named like a built-in function, sorted."""
-    functions = con.execute(_FUNCTIONS).fetchall()
-    built_in = {str(name) for internal, _, name in functions if internal}
-    return sorted({(str(kind), str(name)) for internal, kind, name in functions
+def _shadowing(functions: Sequence[tuple[Any, ...]]) -> list[tuple[str, str]]:
+    """(kind, name) of every function of the database named like a built-in function, sorted, from the rows
+    of :data:`~vogue_pack.release.format.FUNCTION_ROWS`: every function of the system catalog and of the
+    database (a table macro can take the name duckdb_functions too, so the catalog is named). A function or
+    macro of the database named like a built-in one would replace it in any SQL that names the function
+    without its catalog."""
+    built_in = {str(name) for internal, _, name, _, _ in functions if internal}
+    return sorted({(str(kind), str(name)) for internal, kind, name, _, _ in functions
                    if not internal and str(name) in built_in})
 
 
@@ -470,8 +468,9 @@ class _DatabaseRead:
                 self.digests[name] = content_digest(con, quote_ident(name), self.key(name))
             except duckdb.Error as exc:
                 self.digests[name] = exc
-        self.definitions = definition_digests(con)
-        self.shadowing = _shadowing(con)
+        functions = con.execute(FUNCTION_ROWS).fetchall()
+        self.definitions = definition_digests(con, functions)
+        self.shadowing = _shadowing(functions)
 
     @staticmethod
     def key(name: str) -> tuple[str, ...]:

@@ -233,12 +233,17 @@ def _string_bytes(array: pa.Array) -> memoryview:
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
-def connect_memory() -> duckdb.DuckDBPyConnection:
+def connect_memory(allowed_paths: Sequence[str] = ()) -> duckdb.DuckDBPyConnection:
     """A sandboxed in-memory DuckDB connection: no file or network access, no extension install or load,
-    configuration locked. Data comes in only as Arrow tables the caller registers (``con.register``)."""
+    configuration locked. Data comes in only as Arrow tables the caller registers (``con.register``) and
+    from the files of ``allowed_paths`` (absolute paths: DuckDB's ``allowed_paths``, the only files that
+    the connection can read while external access is off, each by its exact path)."""
     import duckdb
 
-    return _lock(duckdb.connect(":memory:", config=_offline_config(spill=False)))
+    con = duckdb.connect(":memory:", config=_offline_config(spill=False))
+    if allowed_paths:
+        con.execute(f"SET allowed_paths = [{', '.join(quote_literal(p) for p in allowed_paths)}]")
+    return _lock(con)
 
 
 def connect_database(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -66,8 +66,8 @@ FOOTERS: dict[str, str] = {
 
 # What a footer holds besides the data's size and place: the writer, format version, encryption, column
 # orders; every key-value pair, bytes as hex; every schema element.
-_FILE = ("SELECT file_name, created_by, format_version, encryption_algorithm, footer_signing_key_metadata, "
-         "column_orders FROM parquet_file_metadata({files})")
+_FILE = ("SELECT file_name, num_rows, created_by, format_version, encryption_algorithm, "
+         "footer_signing_key_metadata, column_orders FROM parquet_file_metadata({files})")
 _KV = "SELECT file_name, hex(key), hex(value) FROM parquet_kv_metadata({files})"
 _SCHEMA = ("SELECT file_name, name, type, type_length, repetition_type, num_children, converted_type, scale, "
            "precision, field_id, logical_type FROM parquet_schema({files})")
@@ -81,11 +81,14 @@ def footer_fingerprints(con: duckdb.DuckDBPyConnection, paths: Sequence[str]) ->
         return {}
     files = "[" + ", ".join(quote_literal(p) for p in paths) + "]"
     parts: dict[str, list[Any]] = {p: [] for p in paths}
+    sizes: dict[str, int] = {}
     for sql in (_FILE, _KV, _SCHEMA):
         rows = con.execute(sql.format(files=files)).fetchall()
+        if sql is _FILE:  # the row count is the data's, not the footer's kind: left out of the fingerprint
+            sizes = {row[0]: row[1] for row in rows}
+            rows = [(row[0], *row[2:]) for row in rows]
         for name in paths:
             parts[name].append([list(row[1:]) for row in rows if row[0] == name])
-    sizes = dict(con.execute(f"SELECT file_name, num_rows FROM parquet_file_metadata({files})").fetchall())
     return {name: (hashlib.sha256(json.dumps(found).encode("utf-8")).hexdigest(), int(sizes[name]))
             for name, found in parts.items()}
 

@@ -243,6 +243,7 @@ def connect_memory(allowed_paths: Sequence[str] = ()) -> duckdb.DuckDBPyConnecti
     con = duckdb.connect(":memory:", config=_offline_config(spill=False))
     if allowed_paths:
         con.execute(f"SET allowed_paths = [{', '.join(quote_literal(p) for p in allowed_paths)}]")
+        con.execute("SET parquet_metadata_cache = true")  # each footer read once, not by every statement
     return _lock(con)
 
 

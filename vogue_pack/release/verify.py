@@ -513,19 +513,18 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
     con = connect_memory(allowed_paths=sorted(set(direct.values())))
     try:
         footers = _footers(con, sorted(set(direct.values())))
-        relations: dict[str, str] = {}
+        arrow = {name: f"_vogue_parquet_{index}" for index, name in enumerate(paths)}  # registered names
+        relations = dict(arrow)  # what each table is read from
         read: dict[str, int | str] = {}  # name -> its row count, or the message of why it cannot be read
         by_duckdb: set[str] = set()
-        for index, name in enumerate(paths):
-            relations[name] = f"_vogue_parquet_{index}"
+        for name in paths:
             found = footers.get(direct.get(name, ""))
             if found is not None and found[0] == FOOTERS[name]:
-                con.execute(f"CREATE VIEW {relations[name]} AS SELECT * FROM read_parquet("
-                            f"{quote_literal(direct[name])}, hive_partitioning = false)")
+                relations[name] = f"read_parquet({quote_literal(direct[name])}, hive_partitioning = false)"
                 by_duckdb.add(name)
                 read[name] = found[1]
             else:
-                read[name] = _register_arrow(con, relations[name], root / paths[name])
+                read[name] = _register_arrow(con, arrow[name], root / paths[name])
         try:
             batched = batch_content_digests(con, {n: relations[n] for n, rows in read.items()
                                                   if isinstance(rows, int) and rows <= _BATCH_ROWS},
@@ -544,8 +543,8 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
                     if name not in by_duckdb:
                         raise
                     # DuckDB's reader failed on this file: pyarrow reads it, as it did before
-                    relations[name] += "_arrow"
-                    message = _register_arrow(con, relations[name], root / rel)
+                    relations[name] = arrow[name]
+                    message = _register_arrow(con, arrow[name], root / rel)
                     if isinstance(message, str):
                         raise _Unreadable(message) from None
                     rows, digest = content_digest(con, relations[name], key)

@@ -100,7 +100,7 @@ def test_a_failing_batch_falls_back_to_one_table_at_a_time(release_copy: Path, m
 
 
 def test_a_bug_while_reading_the_database_is_not_swallowed(release: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(con: duckdb.DuckDBPyConnection) -> None:
+    def broken(con: duckdb.DuckDBPyConnection, functions: object = None) -> None:
         raise RuntimeError("bug in the reader thread")
 
     monkeypatch.setattr(verify_module, "definition_digests", broken)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vogue_pack.raw.reader import MAX_TEXT_BYTES, decode_text
+from vogue_pack.raw.limits import MAX_TEXT_BYTES  # not raw.reader (csv, the file schemas): verify reads licences
 from vogue_pack.raw.tree import LICENCE_NAMES
 from vogue_pack.report.findings import Finding, finding
 
@@ -182,6 +182,8 @@ def read_licence(root: Path, max_bytes: int = MAX_LICENCE_BYTES) -> tuple[Licenc
             findings.append(finding("licence.unreadable", f"cannot read the licence file: {exc.strerror}",
                                     file=rel))
             return None, findings
+        from vogue_pack.raw.reader import decode_text
+
         scratch: list[Finding] = []
         text = decode_text(data, rel, scratch)
         problems = [f for f in scratch if f.severity.value == "error"]

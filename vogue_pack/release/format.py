@@ -233,12 +233,18 @@ def _string_bytes(array: pa.Array) -> memoryview:
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
-def connect_memory() -> duckdb.DuckDBPyConnection:
+def connect_memory(allowed_paths: Sequence[str] = ()) -> duckdb.DuckDBPyConnection:
     """A sandboxed in-memory DuckDB connection: no file or network access, no extension install or load,
-    configuration locked. Data comes in only as Arrow tables the caller registers (``con.register``)."""
+    configuration locked. Data comes in only as Arrow tables the caller registers (``con.register``) and
+    from the files of ``allowed_paths`` (absolute paths: DuckDB's ``allowed_paths``, the only files that
+    the connection can read while external access is off, each by its exact path)."""
     import duckdb
 
-    return _lock(duckdb.connect(":memory:", config=_offline_config(spill=False)))
+    con = duckdb.connect(":memory:", config=_offline_config(spill=False))
+    if allowed_paths:
+        con.execute(f"SET allowed_paths = [{', '.join(quote_literal(p) for p in allowed_paths)}]")
+        con.execute("SET parquet_metadata_cache = true")  # each footer read once, not by every statement
+    return _lock(con)
 
 
 def connect_database(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -272,23 +278,39 @@ def _lock(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def definition_digests(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+# The macro definition definition_digests records: its kind, parameters and body in one string.
+_MACRO_TEXT = "system.main.concat_ws(' ', function_type, parameters::VARCHAR, macro_definition)"
+_MACRO_TYPES = ("macro", "table_macro")
+_DEFINITION_QUERIES = (
+    ("view", "SELECT view_name, sql FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary"),
+    ("macro", f"SELECT function_name, {_MACRO_TEXT} FROM system.main.duckdb_functions() WHERE NOT internal "
+              f"AND database_name = {_CURRENT} AND function_type IN {_MACRO_TYPES!r}"),
+    ("sequence", "SELECT sequence_name, sql FROM system.main.duckdb_sequences() WHERE NOT temporary"),
+    ("index", f"SELECT index_name, sql FROM system.main.duckdb_indexes() WHERE database_name = {_CURRENT}"),
+    ("schema", "SELECT schema_name, schema_name FROM system.main.duckdb_schemas() WHERE NOT internal "
+               f"AND database_name = {_CURRENT} AND schema_name <> 'main'"),
+)
+# Every row of duckdb_functions() (built-in and stored, in its order): (internal, function_type, function_name,
+# whether it belongs to the current database, the macro text). One scan (30-60 ms: DuckDB lists every overload
+# of every built-in) serves both definition_digests and verify's check for functions named like built-ins.
+FUNCTION_ROWS = (f"SELECT internal, function_type, function_name, database_name = {_CURRENT}, {_MACRO_TEXT} "
+                 "FROM system.main.duckdb_functions()")
+
+
+def definition_digests(con: duckdb.DuckDBPyConnection,
+                       functions: Sequence[tuple[Any, ...]] | None = None) -> dict[tuple[str, str], str]:
     """(kind, name) -> sha256 of the definition DuckDB stores, for every view, macro, sequence, index and
-    extra schema of the database: what the manifest records and verify compares."""
+    extra schema of the database: what the manifest records and verify compares. ``functions``: the rows of
+    :data:`FUNCTION_ROWS` when the caller has them (the macros are then taken from them, as the macro query
+    would: not internal, of the current database, a macro or table macro, in scan order)."""
     found: dict[tuple[str, str], str] = {}
-    queries = (
-        ("view", "SELECT view_name, sql FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary"),
-        ("macro", "SELECT function_name, system.main.concat_ws(' ', function_type, parameters::VARCHAR, "
-                  "macro_definition) FROM system.main.duckdb_functions() WHERE NOT internal "
-                  f"AND database_name = {_CURRENT} "
-                  "AND function_type IN ('macro', 'table_macro')"),
-        ("sequence", "SELECT sequence_name, sql FROM system.main.duckdb_sequences() WHERE NOT temporary"),
-        ("index", f"SELECT index_name, sql FROM system.main.duckdb_indexes() WHERE database_name = {_CURRENT}"),
-        ("schema", "SELECT schema_name, schema_name FROM system.main.duckdb_schemas() WHERE NOT internal "
-                   f"AND database_name = {_CURRENT} AND schema_name <> 'main'"),
-    )
-    for kind, sql in queries:
-        for name, definition in con.execute(sql).fetchall():
+    for kind, sql in _DEFINITION_QUERIES:
+        if kind == "macro" and functions is not None:
+            rows = [(name, text) for internal, function_type, name, here, text in functions
+                    if internal is False and here is True and function_type in _MACRO_TYPES]
+        else:
+            rows = con.execute(sql).fetchall()
+        for name, definition in rows:
             found[(kind, str(name))] = sha256_bytes(str(definition).encode("utf-8"))
     return found
 
@@ -338,6 +360,55 @@ MANIFEST_SCHEMA: dict[str, Any] = {
 }
 
 
+_SCHEMA_KEYWORDS = frozenset({"type", "const", "required", "properties", "additionalProperties", "items"})
+
+
+def manifest_conforms(data: Any, schema: dict[str, Any] | bool = MANIFEST_SCHEMA) -> bool:
+    """Whether ``data`` conforms to ``schema`` by JSON Schema draft 2020-12, for the keywords
+    :data:`MANIFEST_SCHEMA` uses: ``type`` (object, array, string or integer), ``const`` (a string),
+    ``required``, ``properties``, ``additionalProperties``, ``items``, and the schemas true and false; a
+    schema with any other keyword is a ValueError. What jsonschema's Draft202012Validator accepts, without
+    importing it (0.1 s): an integer is an int that is not a bool, or a float without a fractional part.
+    tests/test_verify_startup.py compares the two on mutated manifests."""
+    if isinstance(schema, bool):
+        return schema
+    unknown = set(schema) - _SCHEMA_KEYWORDS
+    if unknown:
+        raise ValueError(f"manifest_conforms does not implement {sorted(unknown)}")
+    kind = schema.get("type")
+    if kind == "object":
+        if not isinstance(data, dict):
+            return False
+    elif kind == "array":
+        if not isinstance(data, list):
+            return False
+    elif kind == "string":
+        if not isinstance(data, str):
+            return False
+    elif kind == "integer":
+        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, float) and data.is_integer())):
+            return False
+    elif kind is not None:
+        raise ValueError(f"manifest_conforms does not implement type {kind!r}")
+    if "const" in schema:
+        if not isinstance(schema["const"], str):
+            raise ValueError("manifest_conforms implements only string constants")
+        if not (isinstance(data, str) and data == schema["const"]):
+            return False
+    if isinstance(data, dict):
+        if any(name not in data for name in schema.get("required", ())):
+            return False
+        properties: dict[str, Any] = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for name, value in data.items():
+            sub = properties.get(name, extra)
+            if sub is not None and not manifest_conforms(value, sub):
+                return False
+    if isinstance(data, list) and "items" in schema:
+        return all(manifest_conforms(item, schema["items"]) for item in data)
+    return True
+
+
 def read_manifest(release: Path) -> dict[str, Any]:
     """The parsed manifest of a release folder (UsageError when it is not a release)."""
     path = Path(release) / MANIFEST
@@ -355,7 +426,9 @@ def read_manifest(release: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: cannot read the manifest: nested too deeply") from exc
     if not isinstance(data, dict) or data.get("format") != "vogue-pack-release":
         raise UsageError(f"{path}: not a vogue-pack release manifest")
-    import jsonschema
+    if manifest_conforms(data):
+        return data
+    import jsonschema  # the reference validator, for the message of a manifest that does not conform
 
     try:
         error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(MANIFEST_SCHEMA).iter_errors(data))

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from vogue_pack.console import plural
 from vogue_pack.errors import UsageError
+from vogue_pack.release.canonical import FOOTERS, TABLE_KEYS, footer_fingerprints
 from vogue_pack.release.format import (
     CHECKSUMS,
     DATABASE,
-    FINDINGS_KEY,
+    FUNCTION_ROWS,
     IMAGES_DIR,
     MANIFEST,
     RELEASE_FORMAT_VERSION,
@@ -36,6 +37,7 @@ from vogue_pack.release.format import (
     definition_digests,
     parse_release_digest,
     quote_ident,
+    quote_literal,
     read_manifest,
     sha256_bytes,
     sha256_file,
@@ -373,17 +375,14 @@ def _digest_select(relation: str, key: Sequence[str]) -> str:
             f"system.main.to_json(t), system.main.chr(10)) AS line{keys} FROM {relation} AS t)")
 
 
-# Every function of the system catalog and of the database (a table macro can take the name duckdb_functions
-# too, so the catalog is named): a function or macro of the database named like a built-in one would replace
-# it in any SQL that names the function without its catalog.
-_FUNCTIONS = "SELECT DISTINCT internal, function_type, function_name FROM system.main.duckdb_functions()"
-
-
-def _shadowing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(kind, name) of every function of the database named like a built-in function, sorted."""
-    functions = con.execute(_FUNCTIONS).fetchall()
-    built_in = {str(name) for internal, _, name in functions if internal}
-    return sorted({(str(kind), str(name)) for internal, kind, name in functions
+def _shadowing(functions: Sequence[tuple[Any, ...]]) -> list[tuple[str, str]]:
+    """(kind, name) of every function of the database named like a built-in function, sorted, from the rows
+    of :data:`~vogue_pack.release.format.FUNCTION_ROWS`: every function of the system catalog and of the
+    database (a table macro can take the name duckdb_functions too, so the catalog is named). A function or
+    macro of the database named like a built-in one would replace it in any SQL that names the function
+    without its catalog."""
+    built_in = {str(name) for internal, _, name, _, _ in functions if internal}
+    return sorted({(str(kind), str(name)) for internal, kind, name, _, _ in functions
                    if not internal and str(name) in built_in})
 
 
@@ -470,19 +469,15 @@ class _DatabaseRead:
                 self.digests[name] = content_digest(con, quote_ident(name), self.key(name))
             except duckdb.Error as exc:
                 self.digests[name] = exc
-        self.definitions = definition_digests(con)
-        self.shadowing = _shadowing(con)
+        functions = con.execute(FUNCTION_ROWS).fetchall()
+        self.definitions = definition_digests(con, functions)
+        self.shadowing = _shadowing(functions)
 
     @staticmethod
     def key(name: str) -> tuple[str, ...]:
         """The key a table is digested by: the data model's (the database is read before the manifest is;
         a manifest naming another key is a problem of its own)."""
-        from vogue_pack.raw.model import TABLES
-
-        if name == "findings":
-            return FINDINGS_KEY
-        spec = TABLES.get(name)
-        return tuple(spec.key) if spec is not None else ()
+        return TABLE_KEYS.get(name, ())
 
     def checked(self, value: _V | Exception | None) -> _V:
         """``value``, or the error that stopped the reading before it (or instead of it)."""
@@ -493,55 +488,77 @@ class _DatabaseRead:
         return value
 
 
+# A path that DuckDB's read_parquet opens as written: no glob character (it expands *, ?, [...] and {...}), no
+# backslash or control character. A Parquet file elsewhere is read by pyarrow.
+_PLAIN_PATH = re.compile(r"[^*?\[\]{}\\\x00-\x1f]+")
+
+
 def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
                      result: VerifyResult) -> dict[str, tuple[int, str]]:
-    """Recompute every Parquet table's row count and content digest (read by pyarrow from a regular file
-    inside the release, then digested in the sandbox) and compare with the manifest."""
+    """Recompute every Parquet table's row count and content digest (read from a regular file inside the
+    release, digested in the sandbox) and compare with the manifest.
+
+    A file whose footer is the one build writes for its table (vogue_pack.release.canonical) is read by
+    DuckDB's Parquet reader, the sandbox allowed that file alone; any other file, and one that DuckDB's
+    reader cannot digest, is read by pyarrow and registered as an Arrow table, as before."""
     import duckdb
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     same_engine = manifest.get("libraries", {}).get("duckdb") == duckdb.__version__
+    entries = _table_entries(manifest)
+    paths = {name: entry["path"] for name, entry in entries.items()  # the others were reported above
+             if unsafe_path_reason(entry["path"]) is None and entry["path"] in on_disk}
+    direct = {name: os.path.join(os.path.abspath(root), rel) for name, rel in paths.items() if name in FOOTERS}
+    direct = {name: path for name, path in direct.items() if _PLAIN_PATH.fullmatch(path)}
     digests: dict[str, tuple[int, str]] = {}
-    con = connect_memory()
+    con = connect_memory(allowed_paths=sorted(set(direct.values())))
     try:
-        read: dict[str, Any] = {}  # name -> its table, or the message of why it cannot be read
-        for name, entry in _table_entries(manifest).items():
-            rel = entry["path"]
-            if unsafe_path_reason(rel) is not None or rel not in on_disk:
-                continue  # reported above (unsafe, or missing)
-            try:
-                with pq.ParquetFile(root / rel) as parquet_file:  # not read_table: pyarrow.dataset imports pandas
-                    read[name] = parquet_file.read()
-            except (OSError, ValueError, pa.ArrowException) as exc:
-                read[name] = f"not a readable Parquet file: {str(exc)[:200]}"
-        tables = {name: table for name, table in read.items() if not isinstance(table, str)}
-        relations = {name: f"_vogue_parquet_{index}" for index, name in enumerate(tables)}
-        for name, relation in relations.items():
-            con.register(relation, tables[name])
+        footers = _footers(con, sorted(set(direct.values())))
+        arrow = {name: f"_vogue_parquet_{index}" for index, name in enumerate(paths)}  # registered names
+        relations = dict(arrow)  # what each table is read from
+        read: dict[str, int | str] = {}  # name -> its row count, or the message of why it cannot be read
+        by_duckdb: set[str] = set()
+        for name in paths:
+            found = footers.get(direct.get(name, ""))
+            if found is not None and found[0] == FOOTERS[name]:
+                relations[name] = f"read_parquet({quote_literal(direct[name])}, hive_partitioning = false)"
+                by_duckdb.add(name)
+                read[name] = found[1]
+            else:
+                read[name] = _register_arrow(con, arrow[name], root / paths[name])
         try:
-            batched = batch_content_digests(con, {n: r for n, r in relations.items()
-                                                  if tables[n].num_rows <= _BATCH_ROWS},
-                                            {n: _table_entries(manifest)[n].get("key") or () for n in relations})
+            batched = batch_content_digests(con, {n: relations[n] for n, rows in read.items()
+                                                  if isinstance(rows, int) and rows <= _BATCH_ROWS},
+                                            {n: entries[n].get("key") or () for n in relations})
         except duckdb.Error:
             batched = {}  # digested one by one below, which names the table that cannot be
-        for name, table in read.items():
-            entry = _table_entries(manifest)[name]
-            rel = entry["path"]
-            if isinstance(table, str):
-                result.add("changed", rel, table)
-                continue
+        for name, rel in paths.items():
+            entry = entries[name]
+            key = entry.get("key") or ()
             try:
-                rows, digest = batched[name] if name in batched else content_digest(
-                    con, relations[name], entry.get("key") or ())
+                if isinstance(read[name], str):
+                    raise _Unreadable(str(read[name]))
+                try:
+                    rows, digest = batched[name] if name in batched else content_digest(con, relations[name], key)
+                except duckdb.Error:
+                    if name not in by_duckdb:
+                        raise
+                    # DuckDB's reader failed on this file: pyarrow reads it, as it did before
+                    relations[name] = arrow[name]
+                    message = _register_arrow(con, arrow[name], root / rel)
+                    if isinstance(message, str):
+                        raise _Unreadable(message) from None
+                    rows, digest = content_digest(con, relations[name], key)
+            except _Unreadable as exc:
+                result.add("changed", rel, str(exc))
+                continue
             except duckdb.Error as exc:
                 result.add("content", rel, f"cannot be read as a table: {str(exc)[:200]}")
                 continue
             digests[name] = (rows, digest)
             result.table_digests[name] = digest
             if name == "images":
-                _check_images(root, table, on_disk, result)
-                _check_images_entry(manifest, table.num_rows, result)
+                _check_images(root, con, relations[name], on_disk, result)
+                _check_images_entry(manifest, rows, result)
             if rows != entry.get("rows"):
                 result.add("content", rel, f"{rows} rows; the manifest says {entry.get('rows')}")
             elif digest != entry.get("content_digest"):
@@ -557,6 +574,42 @@ def _parquet_digests(root: Path, manifest: dict[str, Any], on_disk: set[str],
     return digests
 
 
+def _footers(con: duckdb.DuckDBPyConnection, paths: list[str]) -> dict[str, tuple[str, int]]:
+    """:func:`~vogue_pack.release.canonical.footer_fingerprints` of the files whose footer DuckDB can read
+    (the others are read by pyarrow, whose message names what is wrong)."""
+    import duckdb
+
+    try:
+        return footer_fingerprints(con, paths)
+    except duckdb.Error:
+        found: dict[str, tuple[str, int]] = {}
+        for path in paths:
+            try:
+                found.update(footer_fingerprints(con, [path]))
+            except duckdb.Error:
+                continue
+        return found
+
+
+class _Unreadable(Exception):
+    """A Parquet file that pyarrow cannot read (the message says why)."""
+
+
+def _register_arrow(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> int | str:
+    """Read ``path`` with pyarrow and register it as ``relation``: its row count, or the message of why it
+    cannot be read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        with pq.ParquetFile(path) as parquet_file:  # not read_table: pyarrow.dataset imports pandas
+            table = parquet_file.read()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        return f"not a readable Parquet file: {str(exc)[:200]}"
+    con.register(relation, table)
+    return int(table.num_rows)
+
+
 def _check_images_entry(manifest: Mapping[str, Any], rows: int, result: VerifyResult) -> None:
     """The manifest's ``images`` (count, and whether images were built at all) against the images table."""
     entry = manifest.get("images")
@@ -570,16 +623,22 @@ def _check_images_entry(manifest: Mapping[str, Any], rows: int, result: VerifyRe
         result.add("content", MANIFEST, f"images.count is {entry.get('count')}, but the images table has {rows} rows")
 
 
-def _check_images(root: Path, images: Any, on_disk: set[str], result: VerifyResult) -> None:
-    """Each image file's sha256 against its row of the images table (the file the table describes)."""
+def _check_images(root: Path, con: duckdb.DuckDBPyConnection, relation: str, on_disk: set[str],
+                  result: VerifyResult) -> None:
+    """Each image file's sha256 against its row of the images table (``relation`` in ``con``): the file the
+    table describes."""
+    import duckdb
+
     from vogue_pack.release.format import sha256_file as file_digest
 
+    try:
+        if {"item_id", "path", "sha256"} - set(con.sql(f"SELECT * FROM {relation}").columns):
+            return  # its content digest differs from the manifest's already; nothing to compare images with
+        images = con.execute(f"SELECT item_id, path, sha256 FROM {relation}").fetchall()
+    except duckdb.Error:
+        return  # (the same: a table whose columns cannot be told apart)
     described: set[str] = set()
-    missing_columns = {"item_id", "path", "sha256"} - set(images.column_names)
-    if missing_columns:
-        return  # its content digest differs from the manifest's already; nothing to compare images with
-    for item_id, rel, recorded in zip(images.column("item_id").to_pylist(), images.column("path").to_pylist(),
-                                      images.column("sha256").to_pylist(), strict=True):
+    for item_id, rel, recorded in images:
         rel = str(rel)
         if not rel.startswith(f"{IMAGES_DIR}/") or "/" in rel[len(IMAGES_DIR) + 1:] or unsafe_path_reason(rel):
             result.add("content", rel, f"the images table places the image of item {item_id} outside "

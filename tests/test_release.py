@@ -427,10 +427,12 @@ def test_failure_at_any_write_leaves_nothing_behind(validation: Validation, tmp_
     def failing_database(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database step failed (simulated)")
 
-    monkeypatch.setattr(release_module, "build_database", failing_database)
-    with pytest.raises(RuntimeError, match="simulated"):
-        build(validation, tmp_path / "db")
-    assert list((tmp_path / "db").iterdir()) == []
+    for step in ("add", "finish"):  # a table's insert, or the end of the database
+        with monkeypatch.context() as patched:
+            patched.setattr(release_module.DatabaseWriter, step, failing_database)
+            with pytest.raises(RuntimeError, match="simulated"):
+                build(validation, tmp_path / f"db-{step}")
+        assert list((tmp_path / f"db-{step}").iterdir()) == []
 
 
 def test_worker_threads_and_one_thread_build_the_same_release(validation: Validation, tmp_path: Path,
@@ -444,7 +446,7 @@ def test_worker_threads_and_one_thread_build_the_same_release(validation: Valida
     assert (one.path / "SHA256SUMS").read_bytes() == (workers.path / "SHA256SUMS").read_bytes()
 
 
-@pytest.mark.parametrize("step", ["parquet_bytes", "table_digests", "card_sections"])
+@pytest.mark.parametrize("step", ["write_parquet", "table_digests", "card_sections"])
 def test_a_failure_on_a_worker_thread_is_reported_as_on_the_main_one(step: str, validation: Validation,
                                                                     tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,8 +31,9 @@ import pyarrow as pa
 from vogue_pack._version import __version__
 from vogue_pack.errors import OutputError, UsageError
 from vogue_pack.fsutil import current_umask
+from vogue_pack.raw.load import release_memory
 from vogue_pack.raw.model import FORMAT_VERSION, TABLES, TableSpec, release_image_path
-from vogue_pack.release.card import card_sections
+from vogue_pack.release.card import CardSections, card_sections
 from vogue_pack.release.database import DatabaseWriter, table_digests
 from vogue_pack.release.dates import SourceDate, resolve_source_date
 from vogue_pack.release.format import (
@@ -421,13 +422,14 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
                     digests.append(native.submit(table_digests, {name: table}))
                 database.add(name, table)
                 del table
-                pyarrow.default_memory_pool().release_unused()  # the original's memory back to the system
+                release_memory()  # the original's memory back to the system
             if threads:
                 digests.append(native.submit(table_digests, {"findings": findings}))
+                native.submit(release_memory)
             from vogue_pack.analysis.stats import compute_stats
 
             page_stats = analysis.submit(compute_stats, tables)  # computed once: the page's and the card's
-            card_parts = analysis.submit(lambda: card_sections(tables, page_stats.result()))
+            card_parts = analysis.submit(_card_sections, tables, page_stats)
             for name, future in parquet.items():
                 writer.add(f"{TABLES_DIR}/{name}.parquet", *future.result())
 
@@ -514,6 +516,12 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     sums = "".join(f"{digest}  {rel}\n" for rel, (_size, digest) in sorted(writer.files.items()))
     writer.write(CHECKSUMS, sums.encode("utf-8"))
     return manifest
+
+
+def _card_sections(tables: Mapping[str, pa.Table], stats: Future[dict[str, Any]]) -> CardSections:
+    """:func:`card_sections` with the statistics of ``stats`` (run on the worker that computed them)."""
+    release_memory()
+    return card_sections(tables, stats.result())
 
 
 @dataclass

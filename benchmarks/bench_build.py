@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 # Stages of release.build_release timed by wrapping the module's functions (name in vogue_pack.release.build).
-STAGES = ("raw_tree_digest", "canonical_table", "parquet_bytes", "table_digests", "card_sections",
-          "_copy_images", "build_database", "render_card", "croissant_metadata")
+STAGES = ("raw_tree_digest", "take_canonical", "write_parquet", "table_digests", "card_sections",
+          "_copy_images", "add", "finish", "render_card", "croissant_metadata")  # add, finish: of DatabaseWriter
 
 
 def _versions() -> dict[str, str]:
@@ -63,9 +63,10 @@ def _instrument(seconds: dict[str, float]) -> None:
     import vogue_pack.release.card as card
     import vogue_pack.release.croissant as croissant
     from vogue_pack.release import build as release
+    from vogue_pack.release.database import DatabaseWriter
 
     for name in STAGES:
-        for module in (release, card, croissant):
+        for module in (release, card, croissant, DatabaseWriter):
             if hasattr(module, name):
                 setattr(module, name, _timed(seconds, name, getattr(module, name)))
 

@@ -13,7 +13,7 @@ from gallery.trees import ASSISTANT, MAPPING, PROFILE_RATINGS, PROFILES, SEEKER,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, load, parse_style_vibes
+from vogue_pack.raw.load import STYLE_OPTIONS, Loaded, concatenated, load, parse_style_vibes
 from vogue_pack.raw.model import TABLES
 from vogue_pack.raw.reader import (
     FAILED,
@@ -305,3 +305,17 @@ def test_fast_json_path_equals_the_hooked_parse(data: st.DataObject) -> None:
     if fast_doc is not FAILED:
         assert json.dumps(fast_doc, sort_keys=True, allow_nan=True) == json.dumps(full_doc, sort_keys=True,
                                                                                     allow_nan=True)
+
+
+def test_parts_are_combined_column_by_column_into_what_concat_tables_gives(loaded: Loaded) -> None:
+    """The loader's combined table (one chunk per column) equals Arrow's concatenation of the parts, and
+    the list of parts is emptied so that each part can be freed as it is combined."""
+    import pyarrow as pa
+
+    utterances = loaded.tables["utterances"]
+    parts = [utterances.slice(0, 5), utterances.slice(5, 40), utterances.slice(45)]
+    expected = pa.concat_tables(parts).combine_chunks()
+    combined = concatenated(parts)
+    assert parts == []
+    assert combined.equals(expected) and combined.schema.equals(expected.schema, check_metadata=True)
+    assert all(column.num_chunks == 1 for column in combined.columns)

@@ -110,6 +110,44 @@ def test_tables_equal_the_validated_tables_sorted_by_key(release: Path, validati
         assert released.equals(expected), name
 
 
+def test_a_table_in_released_form_is_released_without_a_copy(validation: Validation) -> None:
+    for name, spec in TABLES.items():
+        once = canonical_table(spec, validation.tables[name])
+        assert canonical_table(spec, once) is once, name
+
+
+def test_build_release_replaces_the_validated_tables_only_when_asked(validation: Validation, release: Path,
+                                                                    tmp_path: Path) -> None:
+    """By default the validation's tables are left as they are; with ``replace_tables`` (what
+    validate_and_build asks) each becomes its released form, and the release is the same."""
+    before = dict(validation.tables)
+    assert build(validation, tmp_path / "kept").release_digest == build_release_digest(release)
+    assert all(validation.tables[name] is table for name, table in before.items())
+    taken = Validation(root=validation.root, tree=validation.tree, tables=dict(validation.tables),
+                       unavailable=dict(validation.unavailable), report=validation.report)
+    built = build_release(taken, "1.0", tmp_path / "replaced", source_date_epoch=EPOCH, replace_tables=True)
+    assert built.release_digest == build_release_digest(release)
+    assert list(taken.tables) == list(before)
+    for name, spec in TABLES.items():
+        assert taken.tables[name].schema.equals(release_schema(spec), check_metadata=True), name
+        assert taken.tables[name].equals(canonical_table(spec, before[name])), name
+
+
+def build_release_digest(release: Path) -> str:
+    from vogue_pack.release.format import release_digest
+
+    return release_digest((release / "SHA256SUMS").read_bytes())
+
+
+def test_a_table_refused_for_repeated_keys_is_left_in_place(validation: Validation) -> None:
+    turns = validation.tables["turns"]
+    repeated = pa.concat_tables([turns.slice(0, 2), turns.slice(0, 2)])
+    tables = {"turns": repeated}
+    with pytest.raises(RuntimeError, match="repeat a key"):
+        release_module._release_table(tables, "turns", TABLES["turns"])
+    assert tables["turns"] is repeated
+
+
 def test_parquet_carries_column_descriptions(release: Path) -> None:
     metadata = pq.read_metadata(release / "tables" / "turns.parquet").metadata
     descriptions = json.loads(metadata[b"vogue.column_descriptions"])
@@ -427,10 +465,12 @@ def test_failure_at_any_write_leaves_nothing_behind(validation: Validation, tmp_
     def failing_database(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database step failed (simulated)")
 
-    monkeypatch.setattr(release_module, "build_database", failing_database)
-    with pytest.raises(RuntimeError, match="simulated"):
-        build(validation, tmp_path / "db")
-    assert list((tmp_path / "db").iterdir()) == []
+    for step in ("add", "finish"):  # a table's insert, or the end of the database
+        with monkeypatch.context() as patched:
+            patched.setattr(release_module.DatabaseWriter, step, failing_database)
+            with pytest.raises(RuntimeError, match="simulated"):
+                build(validation, tmp_path / f"db-{step}")
+        assert list((tmp_path / f"db-{step}").iterdir()) == []
 
 
 def test_worker_threads_and_one_thread_build_the_same_release(validation: Validation, tmp_path: Path,
@@ -444,7 +484,7 @@ def test_worker_threads_and_one_thread_build_the_same_release(validation: Valida
     assert (one.path / "SHA256SUMS").read_bytes() == (workers.path / "SHA256SUMS").read_bytes()
 
 
-@pytest.mark.parametrize("step", ["parquet_bytes", "table_digests", "card_sections"])
+@pytest.mark.parametrize("step", ["write_parquet", "table_digests", "card_sections"])
 def test_a_failure_on_a_worker_thread_is_reported_as_on_the_main_one(step: str, validation: Validation,
                                                                     tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:

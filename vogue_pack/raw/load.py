@@ -201,7 +201,8 @@ class _Loader:
         parts = self._flush(table)
         if not parts:
             parts.append(_build_table(table, self.cols[table]))  # no rows: the empty table
-        self.out.tables[table] = parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
+        self.out.tables.pop(table, None)  # (its earlier parts are in ``parts``)
+        self.out.tables[table] = parts[0] if len(parts) == 1 else concatenated(parts)
         parts[:] = [self.out.tables[table]]
 
     def _flush(self, table: str) -> list[pa.Table]:
@@ -427,9 +428,7 @@ class _Loader:
                 if self.progress is not None:
                     self.progress(stage, done, len(entries))
         for table in TRANSCRIPT_TABLES:  # each worker's part is released once it is in the combined table
-            parts = [r[0].pop(table) for r in results]
-            self.out.tables[table] = pa.concat_tables(parts).combine_chunks()
-            del parts
+            self.out.tables[table] = concatenated([r[0].pop(table) for r in results])
         for _, found in results:
             self.f.extend(found)
         self.f.extend(later)
@@ -911,6 +910,48 @@ def _transcript_chunk(job: tuple[Path, list[RawFile], ReadLimits]) -> tuple[dict
     loader.transcript_batch(entries)
     tables = {name: _build_table(name, loader.cols[name]) for name in TRANSCRIPT_TABLES}
     return tables, loader.f
+
+
+def concatenated(parts: list[pa.Table]) -> pa.Table:
+    """``pa.concat_tables(parts).combine_chunks()``, built one column at a time while ``parts`` is emptied:
+    each column of the parts is freed as soon as its combined copy exists (when nothing else holds the
+    parts), so combining costs one column more than the parts, not a second copy of the table. Arrow's
+    memory no longer used is then handed back to the system."""
+    schema = parts[0].schema
+    if any(not part.schema.equals(schema) for part in parts):  # concat_tables says why
+        table = pa.concat_tables(parts).combine_chunks()
+        parts.clear()
+        return table
+    columns = [[chunk for part in parts for chunk in part.column(i).chunks] for i in range(len(schema))]
+    parts.clear()
+    combined: list[pa.Array] = []
+    for i, column in enumerate(schema):
+        combined.append(pa.chunked_array(columns[i], type=column.type).combine_chunks())
+        columns[i] = []
+        release_memory()
+    return pa.Table.from_arrays(combined, schema=schema)
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system: Arrow's allocator keeps what it freed for reuse (per thread:
+    call this on the thread that did the work), and so does the C library's ``malloc``, which holds the
+    buffers of tables a worker process sent (unpickled as Python bytes). Without it a table's freed copy
+    still counts in the process's resident memory while the next one is built."""
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
 
 
 def _int_list(value: Any) -> list[int] | None:

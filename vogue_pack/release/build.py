@@ -31,9 +31,10 @@ import pyarrow as pa
 from vogue_pack._version import __version__
 from vogue_pack.errors import OutputError, UsageError
 from vogue_pack.fsutil import current_umask
-from vogue_pack.raw.model import FORMAT_VERSION, TABLES, release_image_path
-from vogue_pack.release.card import card_sections
-from vogue_pack.release.database import build_database, table_digests
+from vogue_pack.raw.load import release_memory
+from vogue_pack.raw.model import FORMAT_VERSION, TABLES, TableSpec, release_image_path
+from vogue_pack.release.card import CardSections, card_sections
+from vogue_pack.release.database import DatabaseWriter, table_digests
 from vogue_pack.release.dates import SourceDate, resolve_source_date
 from vogue_pack.release.format import (
     CARD,
@@ -57,7 +58,7 @@ from vogue_pack.release.format import (
     sha256_file,
     sha256_stream,
 )
-from vogue_pack.release.tables import PARQUET_OPTIONS, canonical_table, findings_table, parquet_bytes
+from vogue_pack.release.tables import PARQUET_OPTIONS, findings_table, parquet_bytes, take_canonical, write_parquet
 
 if TYPE_CHECKING:
     from vogue_pack.report.report import Report
@@ -193,6 +194,11 @@ class _ReleaseWriter:
         self.files[rel] = (len(data), sha256_bytes(data))
         self._tick()
 
+    def add(self, rel: str, size: int, digest: str) -> None:
+        """A file written under the root by someone else, with its size and sha256."""
+        self.files[rel] = (size, digest)
+        self._tick()
+
     def record(self, rel: str) -> None:
         path = self.root / rel
         self.files[rel] = (path.stat().st_size, sha256_file(path))
@@ -277,8 +283,12 @@ def check_config_overrides(configuration: Mapping[str, Any], allow: bool) -> Non
 def build_release(validation: Validated, version: str, out_dir: Path, *,
                   source_date_epoch: int | None = None, date: str | None = None,
                   progress: Callable[[str, int, int | None], None] | None = None,
-                  allow_config_overrides: bool = False) -> BuildResult:
+                  allow_config_overrides: bool = False, replace_tables: bool = False) -> BuildResult:
     """Write ``out_dir/<version>/`` from a validation without error findings.
+
+    With ``replace_tables`` each table of ``validation.tables`` is replaced by its released form (the
+    same rows in key order, the release schema) as it is written, so that the build holds one copy of the
+    tables instead of two; ``validate_and_build`` does this with the validation it made.
 
     Raises UsageError when the version is malformed or exists already, when the validation has errors
     or lacks tables, or when the raw tree changed since it was validated. Nothing is left behind on
@@ -319,7 +329,7 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
     try:
         tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a release follows the umask
         try:
-            manifest, files = _write_release(validation, version, tmp, source_date, progress)
+            manifest, files = _write_release(validation, version, tmp, source_date, progress, replace_tables)
         except (OSError, duckdb.IOException, duckdb.FatalException) as exc:
             # disk full, quota, the output turned read-only: the tool cannot run (DuckDB reports a failed
             # write as its own IO or fatal error, never as OSError)
@@ -365,7 +375,7 @@ def build_release(validation: Validated, version: str, out_dir: Path, *,
 
 def _write_release(validation: Validated, version: str, tmp: Path, source_date: SourceDate,
                    progress: Callable[[str, int, int | None], None] | None = None,
-                   ) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
+                   replace_tables: bool = False) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
     """Write every file of the release into ``tmp``; returns the manifest and every file's size and sha256."""
     root = Path(validation.root)
     files_table = validation.tables["files"]
@@ -373,61 +383,81 @@ def _write_release(validation: Validated, version: str, tmp: Path, source_date: 
     with ThreadPoolExecutor(max_workers=1) as background:
         # Hashing the raw tree is mostly I/O: it runs while the tables and the database are written.
         raw_future = background.submit(raw_tree_digest, root, files_table.column("path").to_pylist())
-        manifest = _write_contents(validation, version, writer, raw_future, source_date)
+        manifest = _write_contents(validation, version, writer, raw_future, source_date, replace_tables)
     return manifest, writer.files
 
 
 def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
-                    raw_future: Future[RawDigest], source_date: SourceDate) -> dict[str, Any]:
-    """Write the files of the release in order (the raw-tree digest arrives from ``raw_future``)."""
+                    raw_future: Future[RawDigest], source_date: SourceDate,
+                    replace_tables: bool = False) -> dict[str, Any]:
+    """Write the files of the release in order (the raw-tree digest arrives from ``raw_future``).
+
+    The tables go one at a time: its released (canonical) form, then its Parquet file and content digest on
+    a worker while this thread inserts it into vogue.duckdb. With ``replace_tables`` the released form
+    replaces the validated table in ``validation.tables`` (the original is freed as it is reordered), so
+    one copy of each table is in memory, not two."""
     import duckdb
     import pyarrow
 
     root, report, tmp = Path(validation.root), validation.report, writer.root
     threads = sum(t.num_rows for t in validation.tables.values()) >= PARALLEL_ROWS
+    tables = validation.tables if replace_tables else dict(validation.tables)
+    released_report = release_report(validation.report, root)
+    report_dict = released_report.to_dict()
+    findings = findings_table(report_dict)
     with _worker(threads) as native, _worker(threads) as analysis:
         # Beside the main thread, which writes the files and vogue.duckdb: Parquet encoding and the content
         # digests (native code, no GIL) on one worker, the statistics and the paper comparison of the card
-        # and the report page (mostly Python) on another. Every file is still written by this thread, in
-        # the same order; a worker's exception is raised here when its result is taken.
-        tables: dict[str, pa.Table] = {}
-        parquet: dict[str, Future[bytes]] = {}
-        for name, spec in TABLES.items():
-            tables[name] = canonical_table(spec, validation.tables[name])
-            parquet[name] = native.submit(parquet_bytes, tables[name])
-        released_report = release_report(validation.report, root)
-        report_dict = released_report.to_dict()
-        findings = findings_table(report_dict)
-        digests = native.submit(table_digests, {**tables, "findings": findings}) if threads else None
-        from vogue_pack.analysis.stats import compute_stats
+        # and the report page (mostly Python) on another, once every table is in its released form. Every
+        # file is still recorded by this thread, in the same order; a worker's exception is raised here
+        # when its result is taken.
+        database = DatabaseWriter(tmp / DATABASE)
+        try:
+            parquet: dict[str, Future[tuple[int, str]]] = {}
+            digests: list[Future[dict[str, tuple[int, str]]]] = []
+            for name, spec in TABLES.items():
+                table = _release_table(tables, name, spec)
+                parquet[name] = native.submit(write_parquet, table, tmp / TABLES_DIR / f"{name}.parquet")
+                if threads:
+                    digests.append(native.submit(table_digests, {name: table}))
+                database.add(name, table)
+                del table
+                release_memory()  # the original's memory back to the system
+            if threads:
+                digests.append(native.submit(table_digests, {"findings": findings}))
+                native.submit(release_memory)
+            from vogue_pack.analysis.stats import compute_stats
 
-        page_stats = analysis.submit(compute_stats, validation.tables)
-        card_parts = analysis.submit(card_sections, tables)
-        for name, future in parquet.items():
-            writer.write(f"{TABLES_DIR}/{name}.parquet", future.result())
+            page_stats = analysis.submit(compute_stats, tables)  # computed once: the page's and the card's
+            card_parts = analysis.submit(_card_sections, tables, page_stats)
+            for name, future in parquet.items():
+                writer.add(f"{TABLES_DIR}/{name}.parquet", *future.result())
 
-        image_paths = _copy_images(root, tables["images"], writer)
-        from vogue_pack.release.licence import write_licence
+            image_paths = _copy_images(root, tables["images"], writer)
+            from vogue_pack.release.licence import write_licence
 
-        licence = write_licence(root, report.context, writer.write)  # LICENSE.txt, unchanged; terms from its bytes
+            licence = write_licence(root, report.context, writer.write)  # LICENSE.txt, unchanged; terms from its bytes
 
-        writer.write(FINDINGS, parquet_bytes(findings))
-        writer.write(REPORT, canonical_json(report_dict).encode("utf-8"))
-        from vogue_pack.report.html import RELEASE_HTML_NAME, render_validation_html
-        from vogue_pack.validate.catalogue import all_codes
+            writer.write(FINDINGS, parquet_bytes(findings))
+            writer.write(REPORT, canonical_json(report_dict).encode("utf-8"))
+            from vogue_pack.report.html import RELEASE_HTML_NAME, render_validation_html
+            from vogue_pack.validate.catalogue import all_codes
 
-        page = render_validation_html(validation, report=released_report, stats=page_stats.result(),
-                                      catalogue=all_codes())
-        writer.write(RELEASE_HTML_NAME, page.encode("utf-8"))
+            page = render_validation_html(_Released(root, tables, validation.report), report=released_report,
+                                          stats=page_stats.result(), catalogue=all_codes())
+            writer.write(RELEASE_HTML_NAME, page.encode("utf-8"))
 
-        # (inline, the written tables are digested: no second in-memory DuckDB to start for a small release)
-        database = build_database(tmp / DATABASE, {**tables, "findings": findings},
-                                  digests=digests.result if digests is not None else None)
+            # (inline, the written tables are digested: no second in-memory DuckDB to start for a small release)
+            database.add("findings", findings)
+            database_entry = database.finish(
+                (lambda: {k: v for future in digests for k, v in future.result().items()}) if threads else None)
+        finally:
+            database.close()
         writer.record(DATABASE)
         sections = card_parts.result()
 
     table_entries = {name: _table_entry(f"{TABLES_DIR}/{name}.parquet", tables[name], spec.key,
-                                        database["tables"][name])
+                                        database_entry["tables"][name])
                      for name, spec in TABLES.items()}
     raw = raw_future.result()
     manifest: dict[str, Any] = {
@@ -450,18 +480,18 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
         "configuration": effective_configuration(report),
         "parquet_writer": {k: v for k, v in PARQUET_OPTIONS.items()},
         "tables": table_entries,
-        "findings": _table_entry(FINDINGS, findings, FINDINGS_KEY, database["tables"]["findings"]),
+        "findings": _table_entry(FINDINGS, findings, FINDINGS_KEY, database_entry["tables"]["findings"]),
         "images": images_entry(report.context, len(image_paths)),
         "licence": licence,
         "duckdb": {
             "path": DATABASE,
-            "reproducible_bytes": database["reproducible_bytes"],
-            "file_identifier": database["file_identifier"],
+            "reproducible_bytes": database_entry["reproducible_bytes"],
+            "file_identifier": database_entry["file_identifier"],
             "content_digest_method": CONTENT_DIGEST_METHOD,
-            "tables": database["tables"],
-            "views": database["views"],
-            "definitions": database["definitions"],
-            "sql": database["sql"],
+            "tables": database_entry["tables"],
+            "views": database_entry["views"],
+            "definitions": database_entry["definitions"],
+            "sql": database_entry["sql"],
         },
     }
 
@@ -486,6 +516,38 @@ def _write_contents(validation: Validated, version: str, writer: _ReleaseWriter,
     sums = "".join(f"{digest}  {rel}\n" for rel, (_size, digest) in sorted(writer.files.items()))
     writer.write(CHECKSUMS, sums.encode("utf-8"))
     return manifest
+
+
+def _card_sections(tables: Mapping[str, pa.Table], stats: Future[dict[str, Any]]) -> CardSections:
+    """:func:`card_sections` with the statistics of ``stats`` (run on the worker that computed them)."""
+    release_memory()
+    return card_sections(tables, stats.result())
+
+
+@dataclass
+class _Released:
+    """The validation as the release's report page sees it: its root and report, the released tables."""
+
+    root: Path
+    tables: dict[str, pa.Table]
+    report: Report
+
+
+def _release_table(tables: dict[str, pa.Table], name: str, spec: TableSpec) -> pa.Table:
+    """Replace ``tables[name]`` by its released (canonical) form and return it. The dictionary lets go of
+    the original first, so that it is freed column by column as it is reordered when nothing else holds it;
+    a table refused (RuntimeError: columns or keys wrong) is put back."""
+    holder = [tables[name]]
+    tables[name] = _PLACEHOLDER
+    try:
+        tables[name] = take_canonical(spec, holder)
+    finally:
+        if holder:
+            tables[name] = holder[0]
+    return tables[name]
+
+
+_PLACEHOLDER = pa.table({})
 
 
 # From this many rows (all tables) on, build uses worker threads; below it, starting them and a second DuckDB
@@ -604,7 +666,8 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
                        source_date_epoch: int | None = None, date: str | None = None,
                        allow_config_overrides: bool = False) -> tuple[Validation, BuildResult | None]:
     """What ``vogue-pack build`` does: validate ``raw``, then build unless the report has errors (then the
-    BuildResult is None and nothing is written). A raw-tree configuration that switches error-level
+    BuildResult is None and nothing is written; once built, the validation's tables are the released
+    ones, see ``build_release``'s ``replace_tables``). A raw-tree configuration that switches error-level
     checks off raises ConfigOverridesRefused unless ``allow_config_overrides``."""
     from vogue_pack.validate.pipeline import validate
 
@@ -624,6 +687,7 @@ def validate_and_build(raw: Path, version: str, out_dir: Path, options: Validate
         with progress() as on_progress:
             return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
                                              date=date, progress=on_progress,
-                                             allow_config_overrides=allow_config_overrides)
+                                             allow_config_overrides=allow_config_overrides, replace_tables=True)
     return validation, build_release(validation, version, out_dir, source_date_epoch=source_date_epoch,
-                                     date=date, allow_config_overrides=allow_config_overrides)
+                                     date=date, allow_config_overrides=allow_config_overrides,
+                                     replace_tables=True)

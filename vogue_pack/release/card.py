@@ -67,11 +67,13 @@ class CardSections:
     paper: list[str]
 
 
-def card_sections(tables: Mapping[str, pa.Table]) -> CardSections:
-    """:class:`CardSections` of the release tables."""
+def card_sections(tables: Mapping[str, pa.Table], stats: Mapping[str, Any] | None = None) -> CardSections:
+    """:class:`CardSections` of the release tables (``stats``: their ``compute_stats``, when computed
+    already)."""
     from vogue_pack.analysis.stats import compute_stats, render_stats
 
-    return CardSections(statistics=render_stats(compute_stats(dict(tables)), "markdown"),
+    return CardSections(statistics=render_stats(dict(stats) if stats is not None else compute_stats(dict(tables)),
+                                                "markdown"),
                         paper=paper_section(tables))
 
 

@@ -28,26 +28,15 @@ if TYPE_CHECKING:
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> str:
-    """Create each table in a transaction of its own; returns the COMMENT statements for them.
-
-    With every table in one transaction, a large release (60,000 conversations, 7.8 million rows) came out
-    with different bytes on every build; committed one table at a time, the file is the same
-    (``benchmarks/run_all.py --large`` builds it twice and compares)."""
-    comments: list[str] = []
-    for name, table in tables.items():
-        con.register("_vogue_source", table)
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM _vogue_source")
-        con.execute("COMMIT")
-        con.unregister("_vogue_source")
-        description = (table.schema.metadata or {}).get(b"description", b"").decode("utf-8")
-        comments.append(f"COMMENT ON TABLE {quote_ident(name)} IS {quote_literal(description)};")
-        for column in table.schema:
-            text = (column.metadata or {}).get(b"description", b"").decode("utf-8")
-            comments.append(f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(column.name)} "
-                            f"IS {quote_literal(text)};")
-    return "\n".join(comments)
+def _comments(name: str, table: pa.Table) -> list[str]:
+    """The COMMENT statements of a table and its columns (their descriptions in the schema metadata)."""
+    description = (table.schema.metadata or {}).get(b"description", b"").decode("utf-8")
+    comments = [f"COMMENT ON TABLE {quote_ident(name)} IS {quote_literal(description)};"]
+    for column in table.schema:
+        text = (column.metadata or {}).get(b"description", b"").decode("utf-8")
+        comments.append(f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(column.name)} "
+                        f"IS {quote_literal(text)};")
+    return comments
 
 
 def sql_files() -> list[Path]:
@@ -80,16 +69,58 @@ def build_database(path: Path, tables: Mapping[str, pa.Table],
 
     ``digests`` gives :func:`table_digests` of the same tables once they are written (e.g. the result of
     computing them beside this on another core); without it each table of the written database is digested."""
-    import duckdb
-
-    con = connect_database(path, read_only=False)
+    database = DatabaseWriter(path)
     try:
+        for name, table in tables.items():
+            database.add(name, table)
+        return database.finish(digests)
+    finally:
+        database.close()
+
+
+class DatabaseWriter:
+    """``vogue.duckdb`` written one table at a time (:meth:`add`, each in a transaction of its own, so the
+    caller need not hold every table at once), then :meth:`finish`: what :func:`build_database` does.
+
+    With every table in one transaction, a large release (60,000 conversations, 7.8 million rows) came out
+    with different bytes on every build; committed one table at a time, the file is the same
+    (``benchmarks/run_all.py --large`` builds it twice and compares)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.con: duckdb.DuckDBPyConnection | None = connect_database(path, read_only=False)
         # One thread: DuckDB's parallel insert places row groups in blocks in the order its threads finish,
         # so with more threads a large table lands in a different block layout on every build.
-        con.execute("SET threads = 1")
-        comments = _create_tables(con, tables)
+        self.con.execute("SET threads = 1")
+        self.keys: dict[str, tuple[str, ...]] = {}
+        self.comments: list[str] = []
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise RuntimeError(f"{self.path}: the database writer is closed")
+        return self.con
+
+    def add(self, name: str, table: pa.Table) -> None:
+        """Create table ``name`` from ``table`` and commit it (DuckDB keeps no reference to ``table``)."""
+        con = self._connection()
+        con.register("_vogue_source", table)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM _vogue_source")
+            con.execute("COMMIT")
+        finally:
+            con.unregister("_vogue_source")
+        self.keys[name] = table_key(table)
+        self.comments.extend(_comments(name, table))
+
+    def finish(self, digests: Callable[[], Mapping[str, tuple[int, str]]] | None = None) -> dict[str, Any]:
+        """The comments and every packaged SQL file, the manifest section (see :func:`build_database`), a
+        checkpoint, and the file closed with its content-derived identifier."""
+        import duckdb
+
+        con = self._connection()
         con.execute("BEGIN TRANSACTION")  # one commit for the comments and every SQL file
-        con.execute(comments)
+        con.execute("\n".join(self.comments))
         scripts = []
         for script in sql_files():
             text = script.read_text(encoding="utf-8")
@@ -111,17 +142,21 @@ def build_database(path: Path, tables: Mapping[str, pa.Table],
             if name in given:
                 rows, digest = given[name]
             else:
-                key = table_key(tables[name]) if name in tables else ()
-                rows, digest = content_digest(con, quote_ident(name), key)
+                rows, digest = content_digest(con, quote_ident(name), self.keys.get(name, ()))
             entries[name] = {"rows": rows, "content_digest": digest}
             row_counts[name] = rows
         definitions = [{"kind": kind, "name": name, "sha256": digest}
                        for (kind, name), digest in sorted(definition_digests(con).items())]
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    stable = stabilise_file_identifier(path, row_counts)
-    return {"tables": entries, "views": views, "definitions": definitions, "sql": scripts, **stable}
+        self.close()
+        stable = stabilise_file_identifier(self.path, row_counts)
+        return {"tables": entries, "views": views, "definitions": definitions, "sql": scripts, **stable}
+
+    def close(self) -> None:
+        """Close the connection (again: nothing)."""
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
 
 # ------------------------------------------------------------------------ stable file bytes

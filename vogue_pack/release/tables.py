@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from vogue_pack.raw.model import FORMAT_VERSION, TableSpec
-from vogue_pack.release.format import RELEASE_FORMAT_VERSION, _in_strict_key_order
+from vogue_pack.release.format import RELEASE_FORMAT_VERSION, _in_strict_key_order, sha256_file
 from vogue_pack.validate.catalogue import all_codes
 
 # Fixed Parquet writer options: with a canonical table (one explicit schema, rows sorted by the key,
@@ -65,24 +66,51 @@ def release_schema(spec: TableSpec) -> pa.Schema:
 
 def canonical_table(spec: TableSpec, table: pa.Table) -> pa.Table:
     """``table`` in the released, canonical form: the model's columns in order, cast to the explicit
-    schema, rows sorted by the table key, one chunk per column.
+    schema, rows sorted by the table key, one chunk per column. A table already in that form (one chunk
+    per column, in key order, the release schema) is returned as it is, without a copy.
 
     A duplicated key means the validator let a corrupt table through: that is a bug (RuntimeError).
     """
+    holder = [table]
+    del table
+    return take_canonical(spec, holder)
+
+
+def take_canonical(spec: TableSpec, holder: list[pa.Table]) -> pa.Table:
+    """:func:`canonical_table` of the one table in ``holder``, taken out of it once it is known to be
+    sound: when the caller holds no other reference, each original column is freed as soon as its
+    reordered copy exists, so a table being sorted costs one column more, not a second table. On a
+    RuntimeError (columns or keys wrong) the table is still in ``holder``."""
+    table = holder[0]
     missing = [c for c in spec.column_names if c not in table.column_names]
     extra = [c for c in table.column_names if c not in spec.column_names]
     if missing or extra:
         raise RuntimeError(f"table {spec.name}: columns differ from the data model "
                            f"(missing {missing}, unexpected {extra})")
+    schema = release_schema(spec)
+    if table.schema.equals(schema, check_metadata=True) and all(c.num_chunks == 1 for c in table.columns) and (
+            table.num_rows < 2 or _in_strict_key_order(table, spec.key)):
+        holder.clear()
+        return table
     table = table.select(spec.column_names).cast(spec.schema)
+    columns = table.columns
     if table.num_rows > 1 and not _in_strict_key_order(table, spec.key):  # strict order: sorted, keys unique
-        table = table.take(pc.sort_indices(table, sort_keys=[(k, "ascending") for k in spec.key]))
-        repeats = _repeated_keys(table, spec.key)
+        order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in spec.key])
+        keys = table.select(list(spec.key)).take(order)
+        repeats = _repeated_keys(keys, spec.key)
         if repeats:
             raise RuntimeError(f"table {spec.name}: {repeats} rows repeat a key {spec.key}; validation "
                                "should have reported this as an error")
-    schema = release_schema(spec)
-    columns = [table.column(i).cast(f.type) for i, f in enumerate(schema)]
+        del table
+        holder.clear()
+        for i, name in enumerate(spec.column_names):  # one column at a time: its original is freed next
+            columns[i] = keys.column(name) if name in spec.key else columns[i].take(order)
+        del keys, order
+    else:
+        del table
+        holder.clear()
+    for i, target in enumerate(schema):
+        columns[i] = columns[i].cast(target.type)
     return pa.Table.from_arrays(columns, schema=schema).combine_chunks()
 
 
@@ -103,6 +131,17 @@ def parquet_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **PARQUET_OPTIONS)
     return bytes(sink.getvalue().to_pybytes())
+
+
+def write_parquet(table: pa.Table, path: Path) -> tuple[int, str]:
+    """Write :func:`parquet_bytes` of ``table`` straight into a new file at ``path`` (never held in memory
+    as a whole); returns the file's size and sha256."""
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as handle:
+        pq.write_table(table, handle, **PARQUET_OPTIONS)
+    return path.stat().st_size, sha256_file(path)
 
 
 FINDINGS_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from vogue_pack.analysis.stats import _typed
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.reader import FAILED, parse_json
 from vogue_pack.report.findings import Finding, finding
@@ -88,10 +89,15 @@ def ground_truth(tables: dict[str, pa.Table]) -> pa.Table:
         flagged = items.filter(pc.fill_null(items.column("mentioned"), False))
         keys = pa.table({"conversation_id": flagged.column("conversation_id").cast(pa.int32()),
                          "item_id": flagged.column("item_id").cast(pa.int32())})
-        distinct = keys.group_by(["conversation_id", "item_id"]).aggregate([])  # a key may repeat: join once
-        distinct = distinct.append_column("mentioned", pa.array([True] * distinct.num_rows, pa.bool_()))
-        truth = truth.join(distinct, ["conversation_id", "item_id"], join_type="left outer")
-        mentioned = pc.fill_null(truth.column("mentioned"), False)
+        cells = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
+        flagged_cells = _cell_codes(keys.column("conversation_id"), keys.column("item_id"))
+        if cells is not None and flagged_cells is not None:
+            mentioned = pa.array(_positions(cells, flagged_cells) >= 0)
+        else:  # a null id: a join (where null keys match nothing)
+            distinct = keys.group_by(["conversation_id", "item_id"]).aggregate([])  # a key may repeat: join once
+            distinct = distinct.append_column("mentioned", pa.array([True] * distinct.num_rows, pa.bool_()))
+            truth = truth.join(distinct, ["conversation_id", "item_id"], join_type="left outer")
+            mentioned = pc.fill_null(truth.column("mentioned"), False)
     else:
         mentioned = pa.array([False] * truth.num_rows, pa.bool_())
     truth = pa.table({"conversation_id": truth.column("conversation_id"), "item_id": truth.column("item_id"),
@@ -99,10 +105,44 @@ def ground_truth(tables: dict[str, pa.Table]) -> pa.Table:
     return truth.sort_by([("conversation_id", "ascending"), ("item_id", "ascending")]).combine_chunks()
 
 
+def scored_cells(truth: pa.Table, predictions: pa.Table) -> pa.Table:
+    """The cells of ``truth`` (:func:`ground_truth`) that ``predictions`` predict, in (conversation_id,
+    item_id) order, with the predicted rating as an int64 column ``prediction``.
+
+    ``predictions`` must have passed :func:`check_predictions` (unique keys, integer ratings 1..5, possibly
+    typed as floats).
+    """
+    predicted_cells = pa.table({
+        "conversation_id": predictions.column("conversation_id").cast(pa.int32()),
+        "item_id": predictions.column("item_id").cast(pa.int32()),
+        "prediction": integer_ratings(predictions.column("rating")),
+    })
+    cells = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
+    predicted = _cell_codes(predicted_cells.column("conversation_id"), predicted_cells.column("item_id"))
+    if cells is None or predicted is None:  # a null id: a join (a hash join's output order varies: sort, so
+        # that sums, and so every float, are reproducible)
+        return truth.join(predicted_cells, ["conversation_id", "item_id"], join_type="inner").sort_by(
+            [("conversation_id", "ascending"), ("item_id", "ascending")])
+    at = _positions(cells, predicted)
+    return truth.filter(pa.array(at >= 0)).append_column(
+        "prediction", predicted_cells.column("prediction").take(at[at >= 0]))
+
+
 def seeker_mode(tables: dict[str, pa.Table]) -> int:
     """The most frequent Seeker rating; a tie goes to the smallest rating."""
-    counts = Counter(ground_truth(tables).column("rating").to_pylist())
+    return _mode(_rating_counts(ground_truth(tables)))
+
+
+def _mode(counts: dict[int, int]) -> int:
     return min(counts, key=lambda rating: (-counts[rating], rating))
+
+
+def _rating_counts(truth: pa.Table) -> dict[int, int]:
+    """How often each Seeker rating occurs in ``truth`` (the ``Counter`` of its ratings, in Arrow)."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(truth.column("rating"))
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
 
 
 def baseline_predictions(tables: dict[str, pa.Table], name: str, seed: int = 0) -> pa.Table:
@@ -114,32 +154,94 @@ def baseline_predictions(tables: dict[str, pa.Table], name: str, seed: int = 0) 
       ``numpy.random.default_rng(seed)``, in (conversation_id, item_id) order.
     """
     truth = ground_truth(tables)
-    keys_c = truth.column("conversation_id").to_pylist()
-    keys_i = truth.column("item_id").to_pylist()
+    if name not in BASELINES:
+        raise UsageError(f"unknown baseline {name!r}: choose one of {', '.join(BASELINES)}")
     if name == "human":
-        ratings = tables["item_ratings"]
-        assistant = {
-            (cid, iid): rating
-            for cid, iid, role, rating in zip(ratings.column("conversation_id").to_pylist(),
-                                              ratings.column("item_id").to_pylist(),
-                                              ratings.column("role").to_pylist(),
-                                              ratings.column("rating").to_pylist(), strict=True)
-            if role == "Assistant" and rating is not None
-        }
-        keep = [(c, i) for c, i in zip(keys_c, keys_i, strict=True) if (c, i) in assistant]
-        return _predictions_table([c for c, _ in keep], [i for _, i in keep], [assistant[k] for k in keep])
+        return _human_predictions(tables["item_ratings"], truth)
+    counts = _rating_counts(truth)
     if name == "mode":
-        mode = seeker_mode(tables)
-        return _predictions_table(keys_c, keys_i, [mode] * len(keys_c))
-    if name == "random":
-        counts = Counter(truth.column("rating").to_pylist())
+        ratings = pa.array(np.full(truth.num_rows, _mode(counts)), pa.int16())
+    else:
         values = sorted(counts)
         total = sum(counts.values())
         rng = np.random.default_rng(seed)
-        draws = rng.choice(np.array(values), size=len(keys_c),
+        draws = rng.choice(np.array(values), size=truth.num_rows,
                            p=np.array([counts[v] / total for v in values]))
-        return _predictions_table(keys_c, keys_i, [int(v) for v in draws])
-    raise UsageError(f"unknown baseline {name!r}: choose one of {', '.join(BASELINES)}")
+        ratings = pa.array(draws, pa.int16())
+    return pa.table({"conversation_id": truth.column("conversation_id"), "item_id": truth.column("item_id"),
+                     "rating": ratings})
+
+
+def _human_predictions_rows(ratings: pa.Table, truth: pa.Table) -> pa.Table:
+    """The human baseline by its definition: each ground-truth cell, in order, that the Assistant rated
+    (the last Assistant row of a cell wins). :func:`_human_predictions` is the same, column-wise."""
+    keys_c = truth.column("conversation_id").to_pylist()
+    keys_i = truth.column("item_id").to_pylist()
+    assistant = {
+        (cid, iid): rating
+        for cid, iid, role, rating in zip(ratings.column("conversation_id").to_pylist(),
+                                          ratings.column("item_id").to_pylist(),
+                                          ratings.column("role").to_pylist(),
+                                          ratings.column("rating").to_pylist(), strict=True)
+        if role == "Assistant" and rating is not None
+    }
+    keep = [(c, i) for c, i in zip(keys_c, keys_i, strict=True) if (c, i) in assistant]
+    return _predictions_table([c for c, _ in keep], [i for _, i in keep], [assistant[k] for k in keep])
+
+
+def _human_predictions(ratings: pa.Table, truth: pa.Table) -> pa.Table:
+    """:func:`_human_predictions_rows` by a hash lookup; the row loop stays for tables of other column types,
+    with null keys or with a cell the Assistant rated twice (never in a valid table)."""
+    import pyarrow.compute as pc
+
+    if not _typed(ratings, {"conversation_id": pa.types.is_integer, "item_id": pa.types.is_integer,
+                            "role": pa.types.is_string, "rating": pa.types.is_integer}):
+        return _human_predictions_rows(ratings, truth)
+    keep = pc.and_(pc.fill_null(pc.equal(ratings.column("role"), "Assistant"), False),
+                   pc.is_valid(ratings.column("rating")))
+    assistant = ratings.select(["conversation_id", "item_id", "rating"]).filter(keep)
+    rated = _cell_codes(assistant.column("conversation_id"), assistant.column("item_id"))
+    cells = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
+    if rated is None or cells is None or _repeats(rated):
+        return _human_predictions_rows(ratings, truth)
+    at = _positions(cells, rated)
+    found = pa.array(at >= 0)
+    return pa.table({"conversation_id": truth.column("conversation_id").filter(found),
+                     "item_id": truth.column("item_id").filter(found),
+                     "rating": assistant.column("rating").take(at[at >= 0]).cast(pa.int16())}).combine_chunks()
+
+
+def _cell_codes(conversation_ids: pa.ChunkedArray | pa.Array, item_ids: pa.ChunkedArray | pa.Array
+                ) -> np.ndarray | None:
+    """One int64 per (conversation_id, item_id), equal exactly when both ids are and ordered as the pairs
+    are; None when an id is null, not an integer or outside int32 (then the caller keeps its row loop)."""
+    import pyarrow.compute as pc
+
+    halves = []
+    for ids in (conversation_ids, item_ids):
+        if not pa.types.is_integer(ids.type) or ids.null_count:
+            return None
+        if len(ids):
+            bounds = pc.min_max(ids).as_py()
+            if bounds["min"] < -(2**31) or bounds["max"] > ID_MAX:
+                return None
+        halves.append(np.asarray(ids.to_numpy(), dtype=np.int64))
+    return np.asarray((halves[0] << 32) + (halves[1] + 2**31))
+
+
+def _positions(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """For each of ``values``, a position in ``pool`` holding it (-1 where none does); binary search."""
+    if not len(pool):
+        return np.full(len(values), -1, dtype=np.int64)
+    order = np.argsort(pool, kind="stable")
+    at = np.minimum(np.searchsorted(pool[order], values), len(pool) - 1)
+    return np.where(pool[order[at]] == values, order[at], -1)
+
+
+def _repeats(codes: np.ndarray) -> bool:
+    """Whether a value occurs twice in ``codes``."""
+    ordered = np.sort(codes)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _predictions_table(conversation_ids: list[Any], item_ids: list[Any], ratings: list[Any],
@@ -694,12 +796,17 @@ def _ranges(values: list[int]) -> str:
 
 def _valid_ratings(ratings: pa.ChunkedArray | pa.Array) -> list[bool]:
     """Per value: an integer 1..5 (``3``, ``3.0`` and ``"3"`` are; null, ``2.5``, ``6``, ``"x"`` are not)."""
+    if pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type):
+        return [bool(v) for v in _valid_numbers(ratings).to_pylist()]
+    return [as_int(v) in RATING_VALUES for v in ratings.to_pylist()]
+
+
+def _valid_numbers(ratings: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """:func:`_valid_ratings` of integer or floating ``ratings``, as a boolean array."""
     import pyarrow.compute as pc
 
-    if pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type):
-        inside = pc.is_in(ratings.cast(pa.float64()), value_set=pa.array([float(k) for k in RATING_VALUES]))
-        return [bool(v) for v in pc.fill_null(inside, False).to_pylist()]
-    return [as_int(v) in RATING_VALUES for v in ratings.to_pylist()]
+    inside = pc.is_in(ratings.cast(pa.float64()), value_set=pa.array([float(k) for k in RATING_VALUES]))
+    return pc.fill_null(inside, False)
 
 
 def integer_ratings(ratings: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -714,20 +821,55 @@ def _items(values: list[int]) -> str:
 
 
 def check_predictions(tables: dict[str, pa.Table], predictions: pa.Table, allow_missing: bool = False,
-                      source: str = "predictions", rejected: set[tuple[int, int]] | None = None
-                      ) -> list[Finding]:
+                      source: str = "predictions", rejected: set[tuple[int, int]] | None = None,
+                      truth: pa.Table | None = None) -> list[Finding]:
     """Every reason ``predictions`` cannot be scored against the ground truth of ``tables``.
 
     Null or out-of-range values, duplicate cells, cells that have no ground truth (extra) and, unless
     ``allow_missing``, ground-truth cells without a prediction (one finding per conversation).
     ``rejected`` holds cells already reported as bad values, not to be reported again as missing.
+    ``truth`` is :func:`ground_truth` of ``tables`` when the caller has it already.
     """
-    problems: list[Finding] = []
     missing_columns = [c for c in ("conversation_id", "item_id", "rating") if c not in predictions.column_names]
     if missing_columns:
         return [finding("predictions.columns", f"missing columns: {', '.join(missing_columns)}",
                         file=source, value=predictions.column_names)]
-    truth = ground_truth(tables)
+    truth = ground_truth(tables) if truth is None else truth
+    if _scorable(tables, truth, predictions, allow_missing):
+        return []
+    return _prediction_problems(tables, truth, predictions, allow_missing, source, rejected)
+
+
+def _scorable(tables: dict[str, pa.Table], truth: pa.Table, predictions: pa.Table, allow_missing: bool) -> bool:
+    """Whether :func:`_prediction_problems` finds nothing, decided column-wise: no null or out-of-range
+    key, every rating valid, no cell twice, every cell rated by the Seeker or in the catalogue and, unless
+    ``allow_missing``, every rated cell predicted. False sends the caller to the row loop, which then names
+    the problems (or, for keys it alone can compare, finds that there are none)."""
+    import pyarrow.compute as pc
+
+    cells = _cell_codes(predictions.column("conversation_id"), predictions.column("item_id"))
+    ratings = predictions.column("rating")
+    if cells is None or not (pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type)):
+        return False
+    if not pc.all(_valid_numbers(ratings)).as_py() or _repeats(cells):
+        return False
+    rated = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
+    catalogue = tables.get("conversation_items")
+    listed = (np.empty(0, np.int64) if catalogue is None
+              else _cell_codes(catalogue.column("conversation_id"), catalogue.column("item_id")))
+    if rated is None or listed is None:
+        return False
+
+    def all_in(values: np.ndarray, *pools: np.ndarray) -> bool:
+        return bool((_positions(values, np.concatenate(pools)) >= 0).all())
+
+    return all_in(cells, rated, listed) and (allow_missing or all_in(rated, cells))
+
+
+def _prediction_problems(tables: dict[str, pa.Table], truth: pa.Table, predictions: pa.Table, allow_missing: bool,
+                         source: str, rejected: set[tuple[int, int]] | None) -> list[Finding]:
+    """The row loop of :func:`check_predictions`: every problem, with its message."""
+    problems: list[Finding] = []
     truth_keys = set(zip(truth.column("conversation_id").to_pylist(), truth.column("item_id").to_pylist(),
                          strict=True))
     conversations = set(truth.column("conversation_id").to_pylist())

@@ -71,8 +71,8 @@ def card_sections(tables: Mapping[str, pa.Table]) -> CardSections:
     """:class:`CardSections` of the release tables."""
     from vogue_pack.analysis.stats import compute_stats, render_stats
 
-    return CardSections(statistics=render_stats(compute_stats(dict(tables)), "markdown"),
-                        paper=paper_section(tables))
+    stats = compute_stats(dict(tables))
+    return CardSections(statistics=render_stats(stats, "markdown"), paper=paper_section(tables, stats))
 
 
 def _statistics(statistics: str, headline: list[tuple[str, str, Any]]) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vogue_pack.analysis.stats import _typed
+from vogue_pack.analysis.columns import has_repeats, pair_codes, positions, typed
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.reader import FAILED, parse_json
 from vogue_pack.report.findings import Finding, finding
@@ -89,10 +89,10 @@ def ground_truth(tables: dict[str, pa.Table]) -> pa.Table:
         flagged = items.filter(pc.fill_null(items.column("mentioned"), False))
         keys = pa.table({"conversation_id": flagged.column("conversation_id").cast(pa.int32()),
                          "item_id": flagged.column("item_id").cast(pa.int32())})
-        cells = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
-        flagged_cells = _cell_codes(keys.column("conversation_id"), keys.column("item_id"))
+        cells = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+        flagged_cells = pair_codes(keys.column("conversation_id"), keys.column("item_id"))
         if cells is not None and flagged_cells is not None:
-            mentioned = pa.array(_positions(cells, flagged_cells) >= 0)
+            mentioned = pa.array(positions(cells, flagged_cells) >= 0)
         else:  # a null id: a join (where null keys match nothing)
             distinct = keys.group_by(["conversation_id", "item_id"]).aggregate([])  # a key may repeat: join once
             distinct = distinct.append_column("mentioned", pa.array([True] * distinct.num_rows, pa.bool_()))
@@ -117,13 +117,13 @@ def scored_cells(truth: pa.Table, predictions: pa.Table) -> pa.Table:
         "item_id": predictions.column("item_id").cast(pa.int32()),
         "prediction": integer_ratings(predictions.column("rating")),
     })
-    cells = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
-    predicted = _cell_codes(predicted_cells.column("conversation_id"), predicted_cells.column("item_id"))
+    cells = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+    predicted = pair_codes(predicted_cells.column("conversation_id"), predicted_cells.column("item_id"))
     if cells is None or predicted is None:  # a null id: a join (a hash join's output order varies: sort, so
         # that sums, and so every float, are reproducible)
         return truth.join(predicted_cells, ["conversation_id", "item_id"], join_type="inner").sort_by(
             [("conversation_id", "ascending"), ("item_id", "ascending")])
-    at = _positions(cells, predicted)
+    at = positions(cells, predicted)
     return truth.filter(pa.array(at >= 0)).append_column(
         "prediction", predicted_cells.column("prediction").take(at[at >= 0]))
 
@@ -194,54 +194,21 @@ def _human_predictions(ratings: pa.Table, truth: pa.Table) -> pa.Table:
     with null keys or with a cell the Assistant rated twice (never in a valid table)."""
     import pyarrow.compute as pc
 
-    if not _typed(ratings, {"conversation_id": pa.types.is_integer, "item_id": pa.types.is_integer,
+    if not typed(ratings, {"conversation_id": pa.types.is_integer, "item_id": pa.types.is_integer,
                             "role": pa.types.is_string, "rating": pa.types.is_integer}):
         return _human_predictions_rows(ratings, truth)
     keep = pc.and_(pc.fill_null(pc.equal(ratings.column("role"), "Assistant"), False),
                    pc.is_valid(ratings.column("rating")))
     assistant = ratings.select(["conversation_id", "item_id", "rating"]).filter(keep)
-    rated = _cell_codes(assistant.column("conversation_id"), assistant.column("item_id"))
-    cells = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
-    if rated is None or cells is None or _repeats(rated):
+    rated = pair_codes(assistant.column("conversation_id"), assistant.column("item_id"))
+    cells = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+    if rated is None or cells is None or has_repeats(rated):
         return _human_predictions_rows(ratings, truth)
-    at = _positions(cells, rated)
+    at = positions(cells, rated)
     found = pa.array(at >= 0)
     return pa.table({"conversation_id": truth.column("conversation_id").filter(found),
                      "item_id": truth.column("item_id").filter(found),
                      "rating": assistant.column("rating").take(at[at >= 0]).cast(pa.int16())}).combine_chunks()
-
-
-def _cell_codes(conversation_ids: pa.ChunkedArray | pa.Array, item_ids: pa.ChunkedArray | pa.Array
-                ) -> np.ndarray | None:
-    """One int64 per (conversation_id, item_id), equal exactly when both ids are and ordered as the pairs
-    are; None when an id is null, not an integer or outside int32 (then the caller keeps its row loop)."""
-    import pyarrow.compute as pc
-
-    halves = []
-    for ids in (conversation_ids, item_ids):
-        if not pa.types.is_integer(ids.type) or ids.null_count:
-            return None
-        if len(ids):
-            bounds = pc.min_max(ids).as_py()
-            if bounds["min"] < -(2**31) or bounds["max"] > ID_MAX:
-                return None
-        halves.append(np.asarray(ids.to_numpy(), dtype=np.int64))
-    return np.asarray((halves[0] << 32) + (halves[1] + 2**31))
-
-
-def _positions(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """For each of ``values``, a position in ``pool`` holding it (-1 where none does); binary search."""
-    if not len(pool):
-        return np.full(len(values), -1, dtype=np.int64)
-    order = np.argsort(pool, kind="stable")
-    at = np.minimum(np.searchsorted(pool[order], values), len(pool) - 1)
-    return np.where(pool[order[at]] == values, order[at], -1)
-
-
-def _repeats(codes: np.ndarray) -> bool:
-    """Whether a value occurs twice in ``codes``."""
-    ordered = np.sort(codes)
-    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _predictions_table(conversation_ids: list[Any], item_ids: list[Any], ratings: list[Any],
@@ -847,21 +814,21 @@ def _scorable(tables: dict[str, pa.Table], truth: pa.Table, predictions: pa.Tabl
     the problems (or, for keys it alone can compare, finds that there are none)."""
     import pyarrow.compute as pc
 
-    cells = _cell_codes(predictions.column("conversation_id"), predictions.column("item_id"))
+    cells = pair_codes(predictions.column("conversation_id"), predictions.column("item_id"))
     ratings = predictions.column("rating")
     if cells is None or not (pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type)):
         return False
-    if not pc.all(_valid_numbers(ratings)).as_py() or _repeats(cells):
+    if not pc.all(_valid_numbers(ratings)).as_py() or has_repeats(cells):
         return False
-    rated = _cell_codes(truth.column("conversation_id"), truth.column("item_id"))
+    rated = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
     catalogue = tables.get("conversation_items")
     listed = (np.empty(0, np.int64) if catalogue is None
-              else _cell_codes(catalogue.column("conversation_id"), catalogue.column("item_id")))
+              else pair_codes(catalogue.column("conversation_id"), catalogue.column("item_id")))
     if rated is None or listed is None:
         return False
 
     def all_in(values: np.ndarray, *pools: np.ndarray) -> bool:
-        return bool((_positions(values, np.concatenate(pools)) >= 0).all())
+        return bool((positions(values, np.concatenate(pools)) >= 0).all())
 
     return all_in(cells, rated, listed) and (allow_missing or all_in(rated, cells))
 

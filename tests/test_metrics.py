@@ -835,3 +835,10 @@ def test_per_conversation_table_schema() -> None:
         ("accuracy", pa.float64()), ("pearson", pa.float64()), ("mae", pa.float64()),
         ("macro_mae", pa.float64())])
     assert [row["subset"] for row in table.to_pylist()] == ["all"] * 2 + ["mentioned"] * 2 + ["unmentioned"] * 2
+
+
+def test_missing_columns_are_said_before_the_ground_truth_is_read() -> None:
+    empty = {"item_ratings": table_from_columns("item_ratings", {})}
+    with pytest.raises(PredictionsInvalid) as exc:
+        evaluate(empty, pa.table({"conversation_id": [1]}))
+    assert _codes(exc) == ["predictions.columns"]

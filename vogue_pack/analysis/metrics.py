@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from vogue_pack.analysis.predictions import (
     BASELINES,
+    PREDICTION_COLUMNS,
     RATING_VALUES,
     PredictionsInvalid,
     baseline_predictions,
@@ -258,6 +259,8 @@ def evaluate(tables: dict[str, pa.Table], predictions: pa.Table, allow_missing: 
     truth, or (unless ``allow_missing``) when a ground-truth cell has no prediction. With
     ``allow_missing`` the metrics cover the predicted cells only; the result reports the coverage.
     """
+    if not set(PREDICTION_COLUMNS) <= set(predictions.column_names):  # said before any ground truth is read
+        raise PredictionsInvalid(check_predictions(tables, predictions, source=predictor), predictor)
     truth = ground_truth(tables)
     problems = check_predictions(tables, predictions, allow_missing, source=predictor, truth=truth)
     if problems:

@@ -34,6 +34,7 @@ from vogue_pack.report.findings import Finding, finding
 PROBLEMS_FORMAT_VERSION = "1"
 RATING_VALUES = (1, 2, 3, 4, 5)
 BASELINES = ("human", "mode", "random")
+PREDICTION_COLUMNS = ("conversation_id", "item_id", "rating")  # of the long layout, as scored
 # Columns of the raw rating files (format section 2.2) that the wide layout accepts and ignores, so that
 # assistant_ratings.csv itself (the human baseline) can be scored as a predictions file.
 WIDE_IGNORED_COLUMNS = frozenset(
@@ -190,7 +191,7 @@ def _human_predictions_rows(ratings: pa.Table, truth: pa.Table) -> pa.Table:
 
 
 def _human_predictions(ratings: pa.Table, truth: pa.Table) -> pa.Table:
-    """:func:`_human_predictions_rows` by a hash lookup; the row loop stays for tables of other column types,
+    """:func:`_human_predictions_rows` by binary search; the row loop stays for tables of other column types,
     with null keys or with a cell the Assistant rated twice (never in a valid table)."""
     import pyarrow.compute as pc
 
@@ -797,7 +798,7 @@ def check_predictions(tables: dict[str, pa.Table], predictions: pa.Table, allow_
     ``rejected`` holds cells already reported as bad values, not to be reported again as missing.
     ``truth`` is :func:`ground_truth` of ``tables`` when the caller has it already.
     """
-    missing_columns = [c for c in ("conversation_id", "item_id", "rating") if c not in predictions.column_names]
+    missing_columns = [c for c in PREDICTION_COLUMNS if c not in predictions.column_names]
     if missing_columns:
         return [finding("predictions.columns", f"missing columns: {', '.join(missing_columns)}",
                         file=source, value=predictions.column_names)]

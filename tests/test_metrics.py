@@ -669,3 +669,176 @@ def test_cli_evaluate_missing_source(tmp_path: Path) -> None:
 def test_check_predictions_on_table_without_columns() -> None:
     problems = check_predictions(make_tables(worked_example()), pa.table({"conversation_id": [1]}))
     assert [p.code for p in problems] == ["predictions.columns"]
+
+
+# --- the column-wise paths equal the row loops (their definition) --------------------------------------
+
+_IDS = st.one_of(st.integers(1, 4), st.none())
+
+
+@st.composite
+def damaged_tables(draw: st.DrawFn) -> dict[str, pa.Table]:
+    """item_ratings and conversation_items as no valid release has them: repeated cells (a Seeker or an
+    Assistant rating a cell twice), null ids, roles other than the two, null and out-of-range ratings."""
+    ids = _IDS if draw(st.booleans()) else st.integers(1, 4)
+    n = draw(st.integers(1, 40))
+    ratings = pa.table({
+        "conversation_id": pa.array(draw(st.lists(ids, min_size=n, max_size=n)), pa.int32()),
+        "item_id": pa.array(draw(st.lists(ids, min_size=n, max_size=n)), pa.int32()),
+        "role": pa.array(draw(st.lists(st.sampled_from(["Seeker", "Assistant", "Guest", None]),
+                                       min_size=n, max_size=n)), pa.string()),
+        "rating": pa.array(draw(st.lists(st.one_of(st.integers(0, 6), st.none()), min_size=n, max_size=n)),
+                           pa.int16()),
+    })
+    m = draw(st.integers(0, 20))
+    items = pa.table({
+        "conversation_id": pa.array(draw(st.lists(ids, min_size=m, max_size=m)), pa.int32()),
+        "item_id": pa.array(draw(st.lists(ids, min_size=m, max_size=m)), pa.int32()),
+        "mentioned": pa.array(draw(st.lists(st.one_of(st.booleans(), st.none()), min_size=m, max_size=m)),
+                              pa.bool_()),
+    })
+    return {"item_ratings": ratings, "conversation_items": items}
+
+
+def _truth_or_none(tables: dict[str, pa.Table]) -> pa.Table | None:
+    from vogue_pack.analysis.predictions import ground_truth
+
+    try:
+        return ground_truth(tables)
+    except UsageError:  # no Seeker rating: nothing to compare
+        return None
+
+
+def _null_last(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(part for value in key for part in (value is None, value or 0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(damaged_tables())
+def test_ground_truth_is_its_definition(tables: dict[str, pa.Table]) -> None:
+    """The Seeker's readable ratings, each mentioned when a mentioned row of the catalogue names its cell
+    (a null id names nothing), in (conversation_id, item_id) order, nulls last."""
+    truth = _truth_or_none(tables)
+    ratings, items = tables["item_ratings"], tables["conversation_items"]
+    flagged = {(c, i) for c, i, m in zip(*(items.column(n).to_pylist() for n in ("conversation_id", "item_id",
+                                                                                   "mentioned")), strict=True)
+               if m and c is not None and i is not None}
+    expected = [(c, i, r, (c, i) in flagged)
+                for c, i, role, r in zip(*(ratings.column(n).to_pylist()
+                                           for n in ("conversation_id", "item_id", "role", "rating")), strict=True)
+                if role == "Seeker" and r is not None]
+    if truth is None:
+        assert not expected
+        return
+    rows = list(zip(*(truth.column(n).to_pylist() for n in ("conversation_id", "item_id", "rating", "mentioned")),
+                    strict=True))
+    assert [r[:2] for r in rows] == sorted((r[:2] for r in expected), key=_null_last)
+    assert sorted(rows, key=_null_last) == sorted(expected, key=_null_last)
+
+
+@settings(max_examples=150, deadline=None)
+@given(damaged_tables())
+def test_human_baseline_is_its_row_loop(tables: dict[str, pa.Table]) -> None:
+    from vogue_pack.analysis.predictions import _human_predictions, _human_predictions_rows
+
+    truth = _truth_or_none(tables)
+    if truth is not None:
+        fast = _human_predictions(tables["item_ratings"], truth)
+        assert fast.equals(_human_predictions_rows(tables["item_ratings"], truth))
+        assert fast.schema == baseline_predictions(make_tables(worked_example()), "human").schema
+
+
+@st.composite
+def predictions_for(draw: st.DrawFn, truth: pa.Table) -> pa.Table:
+    """Predictions of ``truth``'s cells, damaged at random: cells left out, predicted twice, cells of no
+    conversation or of another one, null ids, ids beyond int32, ratings out of range, fractional or NaN."""
+    cells = list(zip(truth.column("conversation_id").to_pylist(), truth.column("item_id").to_pylist(), strict=True))
+    kept = [cell for cell in cells if draw(st.integers(0, 9)) > 0]
+    kept += draw(st.lists(st.sampled_from(cells), max_size=2))  # predicted twice
+    kept += draw(st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), max_size=2))  # extra cells
+    if draw(st.integers(0, 9)) == 0:
+        kept.append((None, 1))
+    wide = draw(st.integers(0, 9)) == 0
+    if wide:
+        kept.append((2**31 + 5, 1))
+    floats = draw(st.booleans())
+    good = st.integers(1, 5).map(float) if floats else st.integers(1, 5)
+    odd = st.sampled_from([0.0, 2.5, math.nan, 6.0, None]) if floats else st.sampled_from([0, 6, None])
+    values = [draw(odd) if draw(st.integers(0, 14)) == 0 else draw(good) for _ in kept]
+    id_type = pa.int64() if wide else pa.int32()
+    return pa.table({"conversation_id": pa.array([c for c, _ in kept], id_type),
+                     "item_id": pa.array([i for _, i in kept], id_type),
+                     "rating": pa.array(values, pa.float64() if floats else pa.int16())})
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(), st.data())
+def test_prediction_checks_are_the_row_loop(cells: list[Cell], data: st.DataObject) -> None:
+    """check_predictions answers "no problem" column-wise only when the row loop finds none; the problems
+    themselves come from the row loop."""
+    from vogue_pack.analysis.predictions import _prediction_problems, _scorable, ground_truth, scored_cells
+
+    tables = make_tables(cells)
+    truth = ground_truth(tables)
+    predictions = data.draw(predictions_for(truth))
+    for allow_missing in (False, True):
+        loop = _prediction_problems(tables, truth, predictions, allow_missing, "p", None)
+        if _scorable(tables, truth, predictions, allow_missing):
+            assert loop == []
+        assert [f.to_dict() for f in check_predictions(tables, predictions, allow_missing, "p")] == [
+            f.to_dict() for f in loop]
+    if not _prediction_problems(tables, truth, predictions, True, "p", None):
+        from vogue_pack.analysis.predictions import integer_ratings
+
+        joined = truth.join(pa.table({
+            "conversation_id": predictions.column("conversation_id").cast(pa.int32()),
+            "item_id": predictions.column("item_id").cast(pa.int32()),
+            "prediction": integer_ratings(predictions.column("rating"))}),
+            ["conversation_id", "item_id"], join_type="inner").sort_by(
+            [("conversation_id", "ascending"), ("item_id", "ascending")])
+        assert scored_cells(truth, predictions).equals(joined)
+
+
+def test_clean_predictions_are_decided_column_wise() -> None:
+    from vogue_pack.analysis.predictions import _scorable, ground_truth
+
+    tables = make_tables(worked_example())
+    predictions = baseline_predictions(tables, "human")
+    assert _scorable(tables, ground_truth(tables), predictions, allow_missing=False)
+    assert not _scorable(tables, ground_truth(tables), predictions.slice(1), allow_missing=False)
+    assert _scorable(tables, ground_truth(tables), predictions.slice(1), allow_missing=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(datasets(), st.integers(0, 3))
+def test_mode_and_random_baselines_are_their_definitions(cells: list[Cell], seed: int) -> None:
+    from collections import Counter
+
+    tables = make_tables(cells)
+    ordered = sorted((c, i, g) for c, i, _, g, _ in cells)
+    counts = Counter(g for _, _, g in ordered)
+    mode = min(counts, key=lambda k: (-counts[k], k))
+    values = sorted(counts)
+    draws = np.random.default_rng(seed).choice(np.array(values), size=len(ordered),
+                                               p=np.array([counts[v] / len(ordered) for v in values]))
+    for name, expected in (("mode", [mode] * len(ordered)), ("random", [int(v) for v in draws])):
+        table = baseline_predictions(tables, name, seed)
+        assert table.equals(pa.table({"conversation_id": pa.array([c for c, _, _ in ordered], pa.int32()),
+                                      "item_id": pa.array([i for _, i, _ in ordered], pa.int32()),
+                                      "rating": pa.array(expected, pa.int16())}))
+
+
+def test_per_conversation_table_schema() -> None:
+    table = human(make_tables(worked_example())).per_conversation
+    assert table.schema == pa.schema([
+        ("subset", pa.string()), ("conversation_id", pa.int32()), ("items", pa.int32()),
+        ("accuracy", pa.float64()), ("pearson", pa.float64()), ("mae", pa.float64()),
+        ("macro_mae", pa.float64())])
+    assert [row["subset"] for row in table.to_pylist()] == ["all"] * 2 + ["mentioned"] * 2 + ["unmentioned"] * 2
+
+
+def test_missing_columns_are_said_before_the_ground_truth_is_read() -> None:
+    empty = {"item_ratings": table_from_columns("item_ratings", {})}
+    with pytest.raises(PredictionsInvalid) as exc:
+        evaluate(empty, pa.table({"conversation_id": [1]}))
+    assert _codes(exc) == ["predictions.columns"]

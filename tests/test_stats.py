@@ -8,9 +8,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vogue_pack.analysis.stats import compute_stats, load_source, load_tables, render_stats
 from vogue_pack.cli import cli
@@ -172,6 +175,38 @@ def test_column_wise_stats_are_the_row_loops(make: Any, monkeypatch: pytest.Monk
     assert json.dumps(fast) == json.dumps(_row_loop_stats(tables, monkeypatch))
     shuffled = {name: table.take(list(range(table.num_rows))[::-1]) for name, table in tables.items()}
     assert json.dumps(compute_stats(shuffled)) == json.dumps(_row_loop_stats(shuffled, monkeypatch))
+
+
+@st.composite
+def profile_ratings(draw: st.DrawFn) -> pa.Table:
+    """Profile-survey cells as a damaged file gives them: base cells twice (sometimes), repeats without a
+    base cell, null ratings and repeat flags, participant ids as strings or numbers, item ids beyond int32."""
+    numbers = draw(st.booleans())
+    people = st.integers(1, 3) if numbers else st.sampled_from(["s1", "s2", "a1"])
+    items = st.integers(37, 40) if draw(st.integers(0, 9)) else st.sampled_from([37, 2**40])
+    base = draw(st.lists(st.tuples(people, items), max_size=12, unique=True))
+    base += draw(st.lists(st.sampled_from(base), max_size=1)) if base and not draw(st.integers(0, 3)) else []
+    repeats = draw(st.lists(st.one_of(st.sampled_from(base), st.tuples(people, items)) if base
+                            else st.tuples(people, items), max_size=12))
+    cells = [(*cell, draw(st.one_of(st.just(False), st.none()))) for cell in base] + [
+        (*cell, True) for cell in repeats]
+    order = draw(st.permutations(range(len(cells))))
+    cells = [cells[k] for k in order]
+    ratings = draw(st.lists(st.one_of(st.integers(1, 5), st.none()), min_size=len(cells), max_size=len(cells)))
+    return pa.table({
+        "participant_id": pa.array([c[0] for c in cells], pa.int64() if numbers else pa.string()),
+        "item_id": pa.array([c[1] for c in cells], pa.int64()),
+        "is_repeat": pa.array([c[2] for c in cells], pa.bool_()),
+        "rating": pa.array(ratings, pa.int16()),
+    })
+
+
+@settings(max_examples=200, deadline=None)
+@given(profile_ratings())
+def test_column_wise_repeat_stats_are_the_row_loop(table: pa.Table) -> None:
+    from vogue_pack.analysis.stats import _repeat_stats, _repeat_stats_rows
+
+    assert json.dumps(_repeat_stats(table)) == json.dumps(_repeat_stats_rows(table))
 
 
 def test_the_satisfaction_mean_adds_fractions_in_table_order() -> None:

@@ -20,19 +20,21 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vogue_pack.analysis.predictions import (
     BASELINES,
+    PREDICTION_COLUMNS,
     RATING_VALUES,
     PredictionsInvalid,
     baseline_predictions,
     check_predictions,
     ground_truth,
-    integer_ratings,
     parse_predictions,
     problems_json,
     read_predictions,
     render_problems,
+    scored_cells,
     seeker_mode,
 )
 from vogue_pack.analysis.stats import Source, compute_stats, load_source, load_tables, render_stats
@@ -215,13 +217,17 @@ def _per_conversation(cids: np.ndarray, predicted: np.ndarray, truth: np.ndarray
 
 
 def _subset_metrics(cids: np.ndarray, predicted: np.ndarray, truth: np.ndarray,
-                    rows: list[dict[str, Any]], subset: str) -> SubsetMetrics:
-    """Pooled and per-conversation metrics of the cells given (already restricted to one subset)."""
+                    rows: list[pa.Table], subset: str) -> SubsetMetrics:
+    """Pooled and per-conversation metrics of the cells given (already restricted to one subset); the
+    subset's per-conversation rows are appended to ``rows``."""
     errors = np.abs(predicted - truth).astype(float)
     unique_cids, per = _per_conversation(cids, predicted, truth)
-    for n, cid in enumerate(unique_cids.tolist()):
-        rows.append({"subset": subset, "conversation_id": cid, "items": int(per["items"][n]),
-                     **{name: float(per[name][n]) for name in ("accuracy", "pearson", "mae", "macro_mae")}})
+    rows.append(pa.table({
+        "subset": pa.array([subset] * len(unique_cids), pa.string()),
+        "conversation_id": pa.array(unique_cids, pa.int32()),
+        "items": pa.array(per["items"], pa.int32()),
+        **{name: pa.array(per[name], pa.float64()) for name in ("accuracy", "pearson", "mae", "macro_mae")},
+    }, schema=_PER_CONVERSATION_SCHEMA))
     correlations = per["pearson"]
     defined = correlations[~np.isnan(correlations)]
     return SubsetMetrics(
@@ -253,35 +259,29 @@ def evaluate(tables: dict[str, pa.Table], predictions: pa.Table, allow_missing: 
     truth, or (unless ``allow_missing``) when a ground-truth cell has no prediction. With
     ``allow_missing`` the metrics cover the predicted cells only; the result reports the coverage.
     """
-    problems = check_predictions(tables, predictions, allow_missing, source=predictor)
+    if not set(PREDICTION_COLUMNS) <= set(predictions.column_names):  # said before any ground truth is read
+        raise PredictionsInvalid(check_predictions(tables, predictions, source=predictor), predictor)
+    truth = ground_truth(tables)
+    problems = check_predictions(tables, predictions, allow_missing, source=predictor, truth=truth)
     if problems:
         raise PredictionsInvalid(problems, predictor)
-    truth = ground_truth(tables)
-    # check_predictions guarantees unique keys and integer ratings 1..5 (possibly typed as floats)
-    predicted_cells = pa.table({
-        "conversation_id": predictions.column("conversation_id").cast(pa.int32()),
-        "item_id": predictions.column("item_id").cast(pa.int32()),
-        "prediction": integer_ratings(predictions.column("rating")),
-    })
-    # a hash join's output order varies: sort, so that sums (and so every float) are reproducible
-    scored = truth.join(predicted_cells, ["conversation_id", "item_id"], join_type="inner").sort_by(
-        [("conversation_id", "ascending"), ("item_id", "ascending")])
+    scored = scored_cells(truth, predictions)
     cids = scored.column("conversation_id").to_numpy().astype(np.int64)
     predicted = scored.column("prediction").to_numpy().astype(np.int64)
     actual = scored.column("rating").to_numpy().astype(np.int64)
     mentioned = scored.column("mentioned").to_numpy(zero_copy_only=False).astype(bool)
     masks = {"all": np.ones(scored.num_rows, dtype=bool), "mentioned": mentioned, "unmentioned": ~mentioned}
-    rows: list[dict[str, Any]] = []
+    rows: list[pa.Table] = []
     metrics = {name: _subset_metrics(cids[mask], predicted[mask], actual[mask], rows, name)
                for name, mask in masks.items()}
     return EvaluationResult(
         predictor=predictor,
         expected_items=truth.num_rows,
         scored_items=scored.num_rows,
-        conversations=len(set(truth.column("conversation_id").to_pylist())),
+        conversations=pc.count_distinct(truth.column("conversation_id"), mode="all").as_py(),
         conversations_scored=metrics["all"].conversations,
         metrics=metrics,
-        per_conversation=pa.Table.from_pylist(rows, schema=_PER_CONVERSATION_SCHEMA),
+        per_conversation=pa.concat_tables(rows).combine_chunks(),
     )
 
 

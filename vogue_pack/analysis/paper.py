@@ -87,12 +87,14 @@ def _from_evaluation(tables: dict[str, pa.Table], path: str) -> tuple[float | No
     return float(value), ""
 
 
-def compare_with_paper(tables: dict[str, pa.Table], figures: dict[str, Any] | None = None) -> list[Comparison]:
-    """Each figure of the reference file beside the release's value, computed from ``tables``."""
+def compare_with_paper(tables: dict[str, pa.Table], figures: dict[str, Any] | None = None,
+                       stats: dict[str, Any] | None = None) -> list[Comparison]:
+    """Each figure of the reference file beside the release's value, computed from ``tables`` (``stats``:
+    their :func:`~vogue_pack.analysis.stats.compute_stats` when the caller has it already)."""
     from vogue_pack.analysis.stats import compute_stats
 
     figures = figures or load_paper_figures()
-    stats = compute_stats(dict(tables))
+    stats = compute_stats(dict(tables)) if stats is None else stats
     out = []
     for entry in figures["figures"]:
         source, _, path = str(entry["release"]).partition(":")
@@ -107,11 +109,11 @@ def compare_with_paper(tables: dict[str, pa.Table], figures: dict[str, Any] | No
     return out
 
 
-def paper_section(tables: dict[str, pa.Table] | Any) -> list[str]:
+def paper_section(tables: dict[str, pa.Table] | Any, stats: dict[str, Any] | None = None) -> list[str]:
     """Markdown lines: the paper's headline figures, the release's, the difference, and a sentence for each
-    difference."""
+    difference (``stats`` as for :func:`compare_with_paper`)."""
     figures = load_paper_figures()
-    rows = compare_with_paper(dict(tables), figures)
+    rows = compare_with_paper(dict(tables), figures, stats)
     source = figures["source"]
     lines = [f"The paper's headline figures ({source['citation']} {source['url']}; {source['where']}) beside "
              "the same figures computed from this release's tables (the statistics above, and `vogue-pack "

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from vogue_pack.analysis.columns import has_repeats, pair_codes, positions, typed
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.reader import FAILED, parse_json
 from vogue_pack.report.findings import Finding, finding
@@ -33,6 +34,7 @@ from vogue_pack.report.findings import Finding, finding
 PROBLEMS_FORMAT_VERSION = "1"
 RATING_VALUES = (1, 2, 3, 4, 5)
 BASELINES = ("human", "mode", "random")
+PREDICTION_COLUMNS = ("conversation_id", "item_id", "rating")  # of the long layout, as scored
 # Columns of the raw rating files (format section 2.2) that the wide layout accepts and ignores, so that
 # assistant_ratings.csv itself (the human baseline) can be scored as a predictions file.
 WIDE_IGNORED_COLUMNS = frozenset(
@@ -88,10 +90,15 @@ def ground_truth(tables: dict[str, pa.Table]) -> pa.Table:
         flagged = items.filter(pc.fill_null(items.column("mentioned"), False))
         keys = pa.table({"conversation_id": flagged.column("conversation_id").cast(pa.int32()),
                          "item_id": flagged.column("item_id").cast(pa.int32())})
-        distinct = keys.group_by(["conversation_id", "item_id"]).aggregate([])  # a key may repeat: join once
-        distinct = distinct.append_column("mentioned", pa.array([True] * distinct.num_rows, pa.bool_()))
-        truth = truth.join(distinct, ["conversation_id", "item_id"], join_type="left outer")
-        mentioned = pc.fill_null(truth.column("mentioned"), False)
+        cells = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+        flagged_cells = pair_codes(keys.column("conversation_id"), keys.column("item_id"))
+        if cells is not None and flagged_cells is not None:
+            mentioned = pa.array(positions(cells, flagged_cells) >= 0)
+        else:  # a null id: a join (where null keys match nothing)
+            distinct = keys.group_by(["conversation_id", "item_id"]).aggregate([])  # a key may repeat: join once
+            distinct = distinct.append_column("mentioned", pa.array([True] * distinct.num_rows, pa.bool_()))
+            truth = truth.join(distinct, ["conversation_id", "item_id"], join_type="left outer")
+            mentioned = pc.fill_null(truth.column("mentioned"), False)
     else:
         mentioned = pa.array([False] * truth.num_rows, pa.bool_())
     truth = pa.table({"conversation_id": truth.column("conversation_id"), "item_id": truth.column("item_id"),
@@ -99,10 +106,44 @@ def ground_truth(tables: dict[str, pa.Table]) -> pa.Table:
     return truth.sort_by([("conversation_id", "ascending"), ("item_id", "ascending")]).combine_chunks()
 
 
+def scored_cells(truth: pa.Table, predictions: pa.Table) -> pa.Table:
+    """The cells of ``truth`` (:func:`ground_truth`) that ``predictions`` predict, in (conversation_id,
+    item_id) order, with the predicted rating as an int64 column ``prediction``.
+
+    ``predictions`` must have passed :func:`check_predictions` (unique keys, integer ratings 1..5, possibly
+    typed as floats).
+    """
+    predicted_cells = pa.table({
+        "conversation_id": predictions.column("conversation_id").cast(pa.int32()),
+        "item_id": predictions.column("item_id").cast(pa.int32()),
+        "prediction": integer_ratings(predictions.column("rating")),
+    })
+    cells = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+    predicted = pair_codes(predicted_cells.column("conversation_id"), predicted_cells.column("item_id"))
+    if cells is None or predicted is None:  # a null id: a join (a hash join's output order varies: sort, so
+        # that sums, and so every float, are reproducible)
+        return truth.join(predicted_cells, ["conversation_id", "item_id"], join_type="inner").sort_by(
+            [("conversation_id", "ascending"), ("item_id", "ascending")])
+    at = positions(cells, predicted)
+    return truth.filter(pa.array(at >= 0)).append_column(
+        "prediction", predicted_cells.column("prediction").take(at[at >= 0]))
+
+
 def seeker_mode(tables: dict[str, pa.Table]) -> int:
     """The most frequent Seeker rating; a tie goes to the smallest rating."""
-    counts = Counter(ground_truth(tables).column("rating").to_pylist())
+    return _mode(_rating_counts(ground_truth(tables)))
+
+
+def _mode(counts: dict[int, int]) -> int:
     return min(counts, key=lambda rating: (-counts[rating], rating))
+
+
+def _rating_counts(truth: pa.Table) -> dict[int, int]:
+    """How often each Seeker rating occurs in ``truth`` (the ``Counter`` of its ratings, in Arrow)."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(truth.column("rating"))
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
 
 
 def baseline_predictions(tables: dict[str, pa.Table], name: str, seed: int = 0) -> pa.Table:
@@ -114,32 +155,61 @@ def baseline_predictions(tables: dict[str, pa.Table], name: str, seed: int = 0) 
       ``numpy.random.default_rng(seed)``, in (conversation_id, item_id) order.
     """
     truth = ground_truth(tables)
-    keys_c = truth.column("conversation_id").to_pylist()
-    keys_i = truth.column("item_id").to_pylist()
+    if name not in BASELINES:
+        raise UsageError(f"unknown baseline {name!r}: choose one of {', '.join(BASELINES)}")
     if name == "human":
-        ratings = tables["item_ratings"]
-        assistant = {
-            (cid, iid): rating
-            for cid, iid, role, rating in zip(ratings.column("conversation_id").to_pylist(),
-                                              ratings.column("item_id").to_pylist(),
-                                              ratings.column("role").to_pylist(),
-                                              ratings.column("rating").to_pylist(), strict=True)
-            if role == "Assistant" and rating is not None
-        }
-        keep = [(c, i) for c, i in zip(keys_c, keys_i, strict=True) if (c, i) in assistant]
-        return _predictions_table([c for c, _ in keep], [i for _, i in keep], [assistant[k] for k in keep])
+        return _human_predictions(tables["item_ratings"], truth)
+    counts = _rating_counts(truth)
     if name == "mode":
-        mode = seeker_mode(tables)
-        return _predictions_table(keys_c, keys_i, [mode] * len(keys_c))
-    if name == "random":
-        counts = Counter(truth.column("rating").to_pylist())
+        ratings = pa.array(np.full(truth.num_rows, _mode(counts)), pa.int16())
+    else:
         values = sorted(counts)
         total = sum(counts.values())
         rng = np.random.default_rng(seed)
-        draws = rng.choice(np.array(values), size=len(keys_c),
+        draws = rng.choice(np.array(values), size=truth.num_rows,
                            p=np.array([counts[v] / total for v in values]))
-        return _predictions_table(keys_c, keys_i, [int(v) for v in draws])
-    raise UsageError(f"unknown baseline {name!r}: choose one of {', '.join(BASELINES)}")
+        ratings = pa.array(draws, pa.int16())
+    return pa.table({"conversation_id": truth.column("conversation_id"), "item_id": truth.column("item_id"),
+                     "rating": ratings})
+
+
+def _human_predictions_rows(ratings: pa.Table, truth: pa.Table) -> pa.Table:
+    """The human baseline by its definition: each ground-truth cell, in order, that the Assistant rated
+    (the last Assistant row of a cell wins). :func:`_human_predictions` is the same, column-wise."""
+    keys_c = truth.column("conversation_id").to_pylist()
+    keys_i = truth.column("item_id").to_pylist()
+    assistant = {
+        (cid, iid): rating
+        for cid, iid, role, rating in zip(ratings.column("conversation_id").to_pylist(),
+                                          ratings.column("item_id").to_pylist(),
+                                          ratings.column("role").to_pylist(),
+                                          ratings.column("rating").to_pylist(), strict=True)
+        if role == "Assistant" and rating is not None
+    }
+    keep = [(c, i) for c, i in zip(keys_c, keys_i, strict=True) if (c, i) in assistant]
+    return _predictions_table([c for c, _ in keep], [i for _, i in keep], [assistant[k] for k in keep])
+
+
+def _human_predictions(ratings: pa.Table, truth: pa.Table) -> pa.Table:
+    """:func:`_human_predictions_rows` by binary search; the row loop stays for tables of other column types,
+    with null keys or with a cell the Assistant rated twice (never in a valid table)."""
+    import pyarrow.compute as pc
+
+    if not typed(ratings, {"conversation_id": pa.types.is_integer, "item_id": pa.types.is_integer,
+                            "role": pa.types.is_string, "rating": pa.types.is_integer}):
+        return _human_predictions_rows(ratings, truth)
+    keep = pc.and_(pc.fill_null(pc.equal(ratings.column("role"), "Assistant"), False),
+                   pc.is_valid(ratings.column("rating")))
+    assistant = ratings.select(["conversation_id", "item_id", "rating"]).filter(keep)
+    rated = pair_codes(assistant.column("conversation_id"), assistant.column("item_id"))
+    cells = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+    if rated is None or cells is None or has_repeats(rated):
+        return _human_predictions_rows(ratings, truth)
+    at = positions(cells, rated)
+    found = pa.array(at >= 0)
+    return pa.table({"conversation_id": truth.column("conversation_id").filter(found),
+                     "item_id": truth.column("item_id").filter(found),
+                     "rating": assistant.column("rating").take(at[at >= 0]).cast(pa.int16())}).combine_chunks()
 
 
 def _predictions_table(conversation_ids: list[Any], item_ids: list[Any], ratings: list[Any],
@@ -694,12 +764,17 @@ def _ranges(values: list[int]) -> str:
 
 def _valid_ratings(ratings: pa.ChunkedArray | pa.Array) -> list[bool]:
     """Per value: an integer 1..5 (``3``, ``3.0`` and ``"3"`` are; null, ``2.5``, ``6``, ``"x"`` are not)."""
+    if pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type):
+        return [bool(v) for v in _valid_numbers(ratings).to_pylist()]
+    return [as_int(v) in RATING_VALUES for v in ratings.to_pylist()]
+
+
+def _valid_numbers(ratings: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """:func:`_valid_ratings` of integer or floating ``ratings``, as a boolean array."""
     import pyarrow.compute as pc
 
-    if pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type):
-        inside = pc.is_in(ratings.cast(pa.float64()), value_set=pa.array([float(k) for k in RATING_VALUES]))
-        return [bool(v) for v in pc.fill_null(inside, False).to_pylist()]
-    return [as_int(v) in RATING_VALUES for v in ratings.to_pylist()]
+    inside = pc.is_in(ratings.cast(pa.float64()), value_set=pa.array([float(k) for k in RATING_VALUES]))
+    return pc.fill_null(inside, False)
 
 
 def integer_ratings(ratings: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -714,20 +789,55 @@ def _items(values: list[int]) -> str:
 
 
 def check_predictions(tables: dict[str, pa.Table], predictions: pa.Table, allow_missing: bool = False,
-                      source: str = "predictions", rejected: set[tuple[int, int]] | None = None
-                      ) -> list[Finding]:
+                      source: str = "predictions", rejected: set[tuple[int, int]] | None = None,
+                      truth: pa.Table | None = None) -> list[Finding]:
     """Every reason ``predictions`` cannot be scored against the ground truth of ``tables``.
 
     Null or out-of-range values, duplicate cells, cells that have no ground truth (extra) and, unless
     ``allow_missing``, ground-truth cells without a prediction (one finding per conversation).
     ``rejected`` holds cells already reported as bad values, not to be reported again as missing.
+    ``truth`` is :func:`ground_truth` of ``tables`` when the caller has it already.
     """
-    problems: list[Finding] = []
-    missing_columns = [c for c in ("conversation_id", "item_id", "rating") if c not in predictions.column_names]
+    missing_columns = [c for c in PREDICTION_COLUMNS if c not in predictions.column_names]
     if missing_columns:
         return [finding("predictions.columns", f"missing columns: {', '.join(missing_columns)}",
                         file=source, value=predictions.column_names)]
-    truth = ground_truth(tables)
+    truth = ground_truth(tables) if truth is None else truth
+    if _scorable(tables, truth, predictions, allow_missing):
+        return []
+    return _prediction_problems(tables, truth, predictions, allow_missing, source, rejected)
+
+
+def _scorable(tables: dict[str, pa.Table], truth: pa.Table, predictions: pa.Table, allow_missing: bool) -> bool:
+    """Whether :func:`_prediction_problems` finds nothing, decided column-wise: no null or out-of-range
+    key, every rating valid, no cell twice, every cell rated by the Seeker or in the catalogue and, unless
+    ``allow_missing``, every rated cell predicted. False sends the caller to the row loop, which then names
+    the problems (or, for keys it alone can compare, finds that there are none)."""
+    import pyarrow.compute as pc
+
+    cells = pair_codes(predictions.column("conversation_id"), predictions.column("item_id"))
+    ratings = predictions.column("rating")
+    if cells is None or not (pa.types.is_integer(ratings.type) or pa.types.is_floating(ratings.type)):
+        return False
+    if not pc.all(_valid_numbers(ratings)).as_py() or has_repeats(cells):
+        return False
+    rated = pair_codes(truth.column("conversation_id"), truth.column("item_id"))
+    catalogue = tables.get("conversation_items")
+    listed = (np.empty(0, np.int64) if catalogue is None
+              else pair_codes(catalogue.column("conversation_id"), catalogue.column("item_id")))
+    if rated is None or listed is None:
+        return False
+
+    def all_in(values: np.ndarray, *pools: np.ndarray) -> bool:
+        return bool((positions(values, np.concatenate(pools)) >= 0).all())
+
+    return all_in(cells, rated, listed) and (allow_missing or all_in(rated, cells))
+
+
+def _prediction_problems(tables: dict[str, pa.Table], truth: pa.Table, predictions: pa.Table, allow_missing: bool,
+                         source: str, rejected: set[tuple[int, int]] | None) -> list[Finding]:
+    """The row loop of :func:`check_predictions`: every problem, with its message."""
+    problems: list[Finding] = []
     truth_keys = set(zip(truth.column("conversation_id").to_pylist(), truth.column("item_id").to_pylist(),
                          strict=True))
     conversations = set(truth.column("conversation_id").to_pylist())

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vogue_pack.analysis.columns import has_repeats, pair_codes, positions
+from vogue_pack.analysis.columns import typed as _typed
 from vogue_pack.console import human_number
 from vogue_pack.errors import UsageError
 from vogue_pack.raw.model import empty_table
@@ -335,11 +338,6 @@ def _repeat_stats_rows(profile_ratings: pa.Table) -> dict[str, Any]:
 # the fallback for a table whose columns are absent or of another type (a raw file that failed to load).
 
 
-def _typed(table: pa.Table, columns: dict[str, Any]) -> bool:
-    """Whether ``table`` has every column of ``columns`` with a type accepted by its predicate."""
-    return all(name in table.column_names and test(table.column(name).type) for name, test in columns.items())
-
-
 def _repeats_a_pair(table: pa.Table, keys: list[str]) -> bool:
     """Whether two rows of ``table`` have the same values in ``keys``."""
     counts = table.select(keys).group_by(keys).aggregate([([], "count_all")]).column("count_all")
@@ -430,16 +428,19 @@ def _repeat_stats(profile_ratings: pa.Table) -> dict[str, Any]:
             profile_ratings.column(name).null_count for name in names[:2]):
         return _repeat_stats_rows(profile_ratings)
     table = profile_ratings.select(names)
+    people = pc.dictionary_encode(table.column("participant_id").combine_chunks()).indices  # one number each
+    cells = pair_codes(people, table.column("item_id"))
     repeat = pc.fill_null(table.column("is_repeat"), False)
-    repeats = table.filter(repeat).select([*names[:2], "rating"])
-    base = table.filter(pc.invert(repeat)).select([*names[:2], "rating"]).rename_columns(
-        ["participant_id", "item_id", "original"])
-    joined = repeats.join(base, keys=names[:2], join_type="left outer")
-    if joined.num_rows != repeats.num_rows:  # a base cell twice: the row loop keeps the last; never when valid
+    is_repeat = np.asarray(repeat.to_numpy(zero_copy_only=False), dtype=bool)
+    if cells is None or has_repeats(cells[~is_repeat]):  # a base cell twice: the row loop keeps the last
         return _repeat_stats_rows(profile_ratings)
-    both = joined.filter(pc.and_(pc.is_valid(joined.column("rating")), pc.is_valid(joined.column("original"))))
-    rating, original = both.column("rating").cast(pa.int64()), both.column("original").cast(pa.int64())
-    compared = both.num_rows
+    at = positions(cells[is_repeat], cells[~is_repeat])
+    repeats = table.filter(repeat)
+    rating = repeats.column("rating")
+    original = table.column("rating").filter(pc.invert(repeat)).take(pa.array(at, mask=at < 0))
+    both = pc.and_(pc.is_valid(rating), pc.is_valid(original))
+    rating, original = rating.filter(both).cast(pa.int64()), original.filter(both).cast(pa.int64())
+    compared = len(rating)
     agree = int(pc.sum(pc.equal(rating, original).cast(pa.int64())).as_py() or 0)
     abs_diff = int(pc.sum(pc.abs(pc.subtract(rating, original))).as_py() or 0)
     return {

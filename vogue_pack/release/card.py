@@ -72,9 +72,8 @@ def card_sections(tables: Mapping[str, pa.Table], stats: Mapping[str, Any] | Non
     already)."""
     from vogue_pack.analysis.stats import compute_stats, render_stats
 
-    return CardSections(statistics=render_stats(dict(stats) if stats is not None else compute_stats(dict(tables)),
-                                                "markdown"),
-                        paper=paper_section(tables))
+    computed = dict(stats) if stats is not None else compute_stats(dict(tables))
+    return CardSections(statistics=render_stats(computed, "markdown"), paper=paper_section(tables, computed))
 
 
 def _statistics(statistics: str, headline: list[tuple[str, str, Any]]) -> list[str]:

@@ -255,6 +255,8 @@ def candidate_pairs(
         if digest is not None:
             by_digest.setdefault(digest, []).append(item)
     for members in by_digest.values():
+        if len(members) < 2:
+            continue  # nearly every image: no pair, nothing to sort
         for a, b in itertools.combinations(sorted(set(members)), 2):
             pairs[(a, b)] = Pair(a, b, "exact", 0, False)
 
@@ -274,13 +276,19 @@ def candidate_pairs(
         first, second = unique // len(rows), unique % len(rows)
     d_direct = hamming(direct[first], direct[second])
     d_mirror = np.minimum(hamming(mirror[first], direct[second]), hamming(direct[first], mirror[second]))
-    for i, j, dd, dm in zip(first.tolist(), second.tolist(), d_direct.tolist(), d_mirror.tolist(),
-                            strict=True):
-        a, b = sorted((int(ids[i]), int(ids[j])))
-        if a == b or (a, b) in pairs:
-            continue
-        mirrored = dd > threshold
-        pairs[(a, b)] = Pair(a, b, "near", dm if mirrored else dd, mirrored, dd, dm)
+    item_a, item_b = np.minimum(ids[first], ids[second]), np.maximum(ids[first], ids[second])
+    # One pair per two items: the first found (rows of one item id repeated), never one already exact;
+    # in (item_a, item_b) order, so the final sort has little left to do.
+    _, first_found = np.unique(np.stack([item_a, item_b], axis=1), axis=0, return_index=True)
+    keep = first_found.astype(np.int64)
+    keep = keep[item_a[keep] != item_b[keep]]
+    mirrored = d_direct[keep] > threshold
+    distance = np.where(mirrored, d_mirror[keep], d_direct[keep])
+    for a, b, dist, mir, dd, dm in zip(item_a[keep].tolist(), item_b[keep].tolist(), distance.tolist(),
+                                       mirrored.tolist(), d_direct[keep].tolist(), d_mirror[keep].tolist(),
+                                       strict=True):
+        if (a, b) not in pairs:
+            pairs[(a, b)] = Pair(a, b, "near", dist, mir, dd, dm)
     return sorted(pairs.values(), key=lambda p: (p.item_a, p.item_b))
 
 

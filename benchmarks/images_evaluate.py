@@ -23,7 +23,7 @@ import numpy as np
 from vogue_pack.images.dedup import candidate_pairs, colour_difference, read_labels
 from vogue_pack.images.inspect import ImageOptions, InspectStats, collect_images, colour_signature, inspect_images
 
-COLOUR_LIMITS = (4.0, 5.0, 6.0, 8.0, 12.0)
+COLOUR_LIMITS = (10.0, 12.0, 15.0, 18.0, 20.0)
 MAX_T = 20
 
 
@@ -40,8 +40,7 @@ def _pairs_with_colour(folder: Path, options: ImageOptions) -> tuple[list, dict,
             colour[(p.item_a, p.item_b)] = 0.0
             continue
         sa, sb = colour_signature(sha[p.item_a], options), colour_signature(sha[p.item_b], options)
-        mirrored = p.mirror < p.direct
-        colour[(p.item_a, p.item_b)] = colour_difference(sa, sb, mirrored) if sa and sb else 0.0
+        colour[(p.item_a, p.item_b)] = colour_difference(sa, sb) if sa and sb else 0.0
     return pairs, colour, found.entries, stats.seconds
 
 

@@ -113,15 +113,17 @@ def test_clusters_are_components_named_by_their_smallest_id(pairs: list[tuple[in
 
 # --- pairs from images --------------------------------------------------------------------------------
 
-def product(seed: int, size: tuple[int, int] = (96, 120)) -> Image.Image:
+def product(seed: int, size: tuple[int, int] = (96, 120), background: tuple[int, int, int] = (245, 245, 240),
+            colours: tuple[int, int] = (0, 255)) -> Image.Image:
+    """Coloured shapes on a light background (``colours``: the range of each channel of a shape)."""
     rng = np.random.default_rng(seed)
-    image = Image.new("RGB", size, (245, 245, 240))
+    image = Image.new("RGB", size, background)
     draw = ImageDraw.Draw(image)
     w, h = size
     for _ in range(6):
         x, y = int(rng.integers(0, w - 20)), int(rng.integers(0, h - 20))
         box = [x, y, x + int(rng.integers(10, w // 2)), y + int(rng.integers(10, h // 2))]
-        colour = tuple(int(v) for v in rng.integers(0, 255, 3))
+        colour = tuple(int(v) for v in rng.integers(*colours, 3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(box, fill=colour)
     return image
 
@@ -243,30 +245,63 @@ def test_second_signal_drops_pairs_of_different_colour(tmp_path: Path,
         (a, b) for a in range(1, 5) for b in range(a + 1, 5)}
 
 
-def test_colour_difference_ignores_brightness_and_sees_mirroring() -> None:
-    grid = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 4
-    brighter = grid * 1.25  # every channel scaled: what a brightness change does
-    mirrored = grid[:, ::-1, :]
-    assert colour_difference(grid.tobytes().hex(), brighter.astype(np.uint8).tobytes().hex(), False) < 1.0
-    assert colour_difference(grid.tobytes().hex(), mirrored.tobytes().hex(), True) == 0.0
-    assert colour_difference(grid.tobytes().hex(), mirrored.tobytes().hex(), False) > 0.0
+def _recoloured(image: Image.Image) -> Image.Image:
+    """The same shapes and layout in other colours (the channels rotated: every hue turned by a third of
+    the circle, grey left grey), as another colourway of the same shot."""
+    r, g, b = image.split()
+    return Image.merge("RGB", (b, r, g))
+
+
+@pytest.mark.parametrize("seed", [33, 34, 35])
+def test_colour_check_keeps_brightness_and_crop_copies_and_drops_recolouring(tmp_path: Path, seed: int) -> None:
+    """What a duplicate undergoes (brightness up, the background clipping to white, or down; a small
+    crop; a mirror image) leaves the colour cast alone; the same shot in other colours does not. pHash is
+    made to accept every pair (threshold 64), so only the colour check decides."""
+    from PIL import ImageEnhance
+
+    # A neutral light-grey studio background, shapes in colours a 1.3x brightening does not clip.
+    base = product(seed, (160, 200), background=(236, 236, 236), colours=(30, 190))
+    w, h = base.size
+    copies = {2: ImageEnhance.Brightness(base).enhance(1.3), 3: ImageEnhance.Brightness(base).enhance(0.75),
+              4: base.crop((6, 9, w - 4, h - 5)), 5: base.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+              6: _recoloured(base), 7: _recoloured(ImageEnhance.Brightness(base).enhance(1.3))}
+    entries = [save(tmp_path, 1, base)] + [save(tmp_path, k, image) for k, image in copies.items()]
+    table, _ = inspect_images(entries, ImageOptions(use_cache=False))
+    result = dedup.dedupe(table, ImageOptions(use_cache=False, threshold=64))
+    kept = {(p.item_a, p.item_b) for p in result.pairs}
+    dropped = {(p.item_a, p.item_b) for p in result.unconfirmed}
+    assert {(1, 2), (1, 3), (1, 4), (1, 5), (2, 3), (6, 7)} <= kept
+    assert {(1, 6), (1, 7), (2, 6), (3, 6), (4, 6), (5, 6)} <= dropped
+
+
+def test_colour_difference_ignores_brightness_and_position_and_sees_hue() -> None:
+    rng = np.random.default_rng(5)
+    grid = rng.integers(20, 190, (4, 4, 3)).astype(np.float64)
+    sig = grid.astype(np.uint8).tobytes().hex()
+    brighter = (grid * 1.3).astype(np.uint8).tobytes().hex()  # every channel scaled, nothing clipped
+    shuffled = grid.reshape(16, 3)[rng.permutation(16)].astype(np.uint8).tobytes().hex()
+    other_hue = grid[:, :, ::-1].astype(np.uint8).tobytes().hex()
+    assert colour_difference(sig, brighter) < 1.0
+    assert colour_difference(sig, shuffled) < 1e-9  # the cast has no position: a mirror image agrees
+    assert colour_difference(sig, sig) == 0.0
+    assert colour_difference(sig, other_hue) > dedup.CONFIRM_MAX_COLOUR_DIFF
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.binary(min_size=48, max_size=48), st.binary(min_size=48, max_size=48),
-                          st.booleans()), max_size=40),
+@given(st.lists(st.tuples(st.binary(min_size=48, max_size=48), st.binary(min_size=48, max_size=48)),
+                max_size=40),
        st.sampled_from([0, 1, 3, 255]))
-def test_colour_differences_equal_the_single_pair_version(grids: list[tuple[bytes, bytes, bool]], near: int) -> None:
-    """The batched comparison gives the very float of colour_difference for every pair (the threshold
+def test_colour_differences_equal_the_single_pair_version(grids: list[tuple[bytes, bytes]], near: int) -> None:
+    """The batched comparison gives the very float of colour_difference for every pair (the limit
     decides at <=, so any rounding difference could flip a pair): random grids, grids a few levels
-    apart, dark grids (the mean clamped at 1), mirrored or not."""
+    apart, dark grids (cells summing to 0, 1 or 2)."""
     rows = []
-    for a, b, mirrored in grids:
+    for a, b in grids:
         other = bytes(min(255, max(0, x + (y % (2 * near + 1)) - near)) for x, y in zip(a, b, strict=True))
-        rows.append((a.hex(), (other if near else b).hex(), mirrored))
-        rows.append((bytes(x % 3 for x in a).hex(), bytes(x % 2 for x in b).hex(), mirrored))
-    batched = dedup.colour_differences([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-    assert batched.tolist() == [colour_difference(a, b, m) for a, b, m in rows]
+        rows.append((a.hex(), (other if near else b).hex()))
+        rows.append((bytes(x % 3 for x in a).hex(), bytes(x % 2 for x in b).hex()))
+    batched = dedup.colour_differences([r[0] for r in rows], [r[1] for r in rows])
+    assert batched.tolist() == [colour_difference(a, b) for a, b in rows]
 
 
 # --- the dedupe command -------------------------------------------------------------------------------

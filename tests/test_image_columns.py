@@ -99,3 +99,18 @@ def test_dumps_indented_leaves_the_unusual_to_json() -> None:
         dumps_indented(deep)
     with pytest.raises(TypeError):
         dumps_indented({"a": {1, 2}})
+
+
+_SCALAR = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=3), min_size=1, max_size=4, unique=True), st.data())
+def test_dumps_indented_of_records_is_json_dumps(keys: list[str], data: st.DataObject) -> None:
+    """Lists of flat records (the review record's pairs, written one join per record) and lists that
+    only look like them (a record with other keys, another key order or a nested value)."""
+    rows = data.draw(st.lists(st.fixed_dictionaries({k: _SCALAR for k in keys}), min_size=16, max_size=40))
+    odd = data.draw(st.sampled_from([None, {**rows[0], "extra": 1}, dict(reversed(list(rows[0].items()))),
+                                     {keys[0]: [1]}, 7]))
+    doc = {"pairs": rows + ([] if odd is None else [odd]), "nested": [rows]}
+    assert dumps_indented(doc) == json.dumps(doc, indent=2, ensure_ascii=False)

@@ -39,10 +39,17 @@ ACCEPT_DECISIONS = ("not-duplicate", "known-duplicate")
 
 # The second signal (docs/dedup.md): pHash sees only coarse luminance, so look-alike product shots of
 # different items (same cut in another colour, same studio set-up) fall within the threshold, and by
-# sheer number in large sets. Every near pair must also agree in colour layout: a 4x4 grid of mean
-# colours, brightness normalised, mean absolute difference <= CONFIRM_MAX_COLOUR_DIFF (0..255 scale).
-# Byte-identical pairs need no confirmation; a pair whose colour signature is unavailable is kept.
-CONFIRM_MAX_COLOUR_DIFF = 5.0
+# sheer number in large sets. Every near pair must also agree in colour cast: each image's 4x4 grid of
+# mean colours gives per cell its chromaticity (r, g, b) / (r + g + b), which a brightness change
+# (every channel scaled) leaves alone, as an offset from grey in the chromaticity plane; the cast is
+# the mean offset of the 16 cells. Mixing a cell with the grey background (a crop moves an edge across
+# cells) shortens its offset but keeps its direction, so a crop changes the cast's length a little and
+# its hue not at all, whereas another colour turns it. Two casts agree when they differ by at most
+# CONFIRM_MAX_COLOUR_DIFF percent of their lengths' sum plus COLOUR_GREY_CAST (an allowance that keeps
+# near-grey images, whose hue is noise, comparable). Byte-identical pairs need no confirmation; a pair
+# whose colour signature is unavailable is kept.
+CONFIRM_MAX_COLOUR_DIFF = 15.0
+COLOUR_GREY_CAST = 0.02
 
 
 # --- hashes as bit matrices ---------------------------------------------------------------------------
@@ -248,6 +255,8 @@ def candidate_pairs(
         if digest is not None:
             by_digest.setdefault(digest, []).append(item)
     for members in by_digest.values():
+        if len(members) < 2:
+            continue  # nearly every image: no pair, nothing to sort
         for a, b in itertools.combinations(sorted(set(members)), 2):
             pairs[(a, b)] = Pair(a, b, "exact", 0, False)
 
@@ -267,13 +276,19 @@ def candidate_pairs(
         first, second = unique // len(rows), unique % len(rows)
     d_direct = hamming(direct[first], direct[second])
     d_mirror = np.minimum(hamming(mirror[first], direct[second]), hamming(direct[first], mirror[second]))
-    for i, j, dd, dm in zip(first.tolist(), second.tolist(), d_direct.tolist(), d_mirror.tolist(),
-                            strict=True):
-        a, b = sorted((int(ids[i]), int(ids[j])))
-        if a == b or (a, b) in pairs:
-            continue
-        mirrored = dd > threshold
-        pairs[(a, b)] = Pair(a, b, "near", dm if mirrored else dd, mirrored, dd, dm)
+    item_a, item_b = np.minimum(ids[first], ids[second]), np.maximum(ids[first], ids[second])
+    # One pair per two items: the first found (rows of one item id repeated), never one already exact;
+    # in (item_a, item_b) order, so the final sort has little left to do.
+    _, first_found = np.unique(np.stack([item_a, item_b], axis=1), axis=0, return_index=True)
+    keep = first_found.astype(np.int64)
+    keep = keep[item_a[keep] != item_b[keep]]
+    mirrored = d_direct[keep] > threshold
+    distance = np.where(mirrored, d_mirror[keep], d_direct[keep])
+    for a, b, dist, mir, dd, dm in zip(item_a[keep].tolist(), item_b[keep].tolist(), distance.tolist(),
+                                       mirrored.tolist(), d_direct[keep].tolist(), d_mirror[keep].tolist(),
+                                       strict=True):
+        if (a, b) not in pairs:
+            pairs[(a, b)] = Pair(a, b, "near", dist, mir, dd, dm)
     return sorted(pairs.values(), key=lambda p: (p.item_a, p.item_b))
 
 
@@ -364,7 +379,7 @@ def dedupe(images: pa.Table, options: ImageOptions, *, search: str = "mih") -> D
 
     digests = dict(zip(item_ids, col["sha256"], strict=True))
     near = [p for p in found if p.kind == "near"]
-    agreement = colours_agree(digests, near, [p.mirrored for p in near], options)
+    agreement = colours_agree(digests, near, options)
     confirm_used = any(a is not None for a in agreement)
     dropped = {(p.item_a, p.item_b) for p, a in zip(near, agreement, strict=True) if a is False}
     unconfirmed = [p for p in found if (p.item_a, p.item_b) in dropped]
@@ -411,44 +426,51 @@ def _pair_finding(p: Pair, paths: dict[int, str], cluster: int, threshold: int) 
     )
 
 
-def colour_difference(sig_a: str, sig_b: str, mirrored: bool) -> float:
-    """Mean absolute difference of two 4x4 colour grids, each divided by its overall mean colour.
+def colour_casts(signatures: list[str]) -> np.ndarray:
+    """The colour cast of each colour signature (a 4x4 RGB grid, hex): an ``(n, 2)`` float array.
 
-    Dividing by the mean removes a global brightness change (a multiplication of every channel); the
-    result is scaled by 128 so that it reads like a difference of 8-bit channel values.
+    Per cell the chromaticity ``(r, g, b) / max(r + g + b, 1)`` minus grey's ``(1/3, 1/3, 1/3)``, in an
+    orthonormal basis of the chromaticity plane (red-green, yellow-blue); the cast is the mean of the 16
+    cells. Cells are summed one after another (an outer-axis reduction), so an image's cast is the same
+    float whatever else is in the batch.
     """
-    grid_a = np.frombuffer(bytes.fromhex(sig_a), dtype=np.uint8).reshape(4, 4, 3).astype(np.float64)
-    grid_b = np.frombuffer(bytes.fromhex(sig_b), dtype=np.uint8).reshape(4, 4, 3).astype(np.float64)
-    if mirrored:
-        grid_b = grid_b[:, ::-1, :]
-    grid_a /= max(grid_a.mean(), 1.0)
-    grid_b /= max(grid_b.mean(), 1.0)
-    return float(np.abs(grid_a - grid_b).mean() * 128)
-
-
-def colour_differences(sigs_a: list[str], sigs_b: list[str], mirrored: list[bool]) -> np.ndarray:
-    """:func:`colour_difference` of many pairs at once, the same float for each (tests/test_dedup.py).
-
-    The same operations in the same order per pair: each grid's mean is a sum of integers (exact in any
-    order) over 48, and the final mean reduces each pair's 48 differences in memory order as the
-    single-pair version does.
-    """
-    n = len(sigs_a)
+    n = len(signatures)
     if n == 0:
-        return np.zeros(0, dtype=np.float64)
-    grid_a = np.frombuffer(bytes.fromhex("".join(sigs_a)), dtype=np.uint8).reshape(n, 4, 4, 3).astype(np.float64)
-    grid_b = np.frombuffer(bytes.fromhex("".join(sigs_b)), dtype=np.uint8).reshape(n, 4, 4, 3).astype(np.float64)
-    flip = np.asarray(mirrored, dtype=bool)
-    grid_b[flip] = grid_b[flip][:, :, ::-1, :]
-    grid_a /= np.maximum(grid_a.reshape(n, 48).mean(axis=1), 1.0)[:, None, None, None]
-    grid_b /= np.maximum(grid_b.reshape(n, 48).mean(axis=1), 1.0)[:, None, None, None]
-    return np.asarray(np.abs(grid_a - grid_b).reshape(n, 48).mean(axis=1) * 128)
+        return np.zeros((0, 2), dtype=np.float64)
+    grid = np.frombuffer(bytes.fromhex("".join(signatures)), dtype=np.uint8).reshape(n, 16, 3)
+    rgb = grid.astype(np.float64)
+    chroma = rgb / np.maximum(rgb.sum(axis=2, keepdims=True), 1.0)
+    red_green = (chroma[:, :, 0] - chroma[:, :, 1]) * math.sqrt(0.5)
+    yellow_blue = (chroma[:, :, 0] + chroma[:, :, 1] - 2.0 * chroma[:, :, 2]) / math.sqrt(6.0)
+    cells = np.stack([red_green, yellow_blue], axis=-1).transpose(1, 0, 2)  # (16, n, 2)
+    return np.asarray(np.add.reduce(cells, axis=0) / 16.0)
 
 
-def colours_agree(digests: dict[int, str | None], pairs: list[Pair], mirrored: list[bool],
-                  options: ImageOptions) -> list[bool | None]:
-    """For each pair, whether the two images agree in colour layout (``mirrored``: compare one with the
-    other's mirror image); None when a signature is unavailable."""
+def cast_differences(casts_a: np.ndarray, casts_b: np.ndarray) -> np.ndarray:
+    """Row-wise difference of two ``(n, 2)`` cast arrays, in percent of their lengths plus the grey allowance."""
+    apart = np.hypot(casts_a[:, 0] - casts_b[:, 0], casts_a[:, 1] - casts_b[:, 1])
+    scale = np.hypot(casts_a[:, 0], casts_a[:, 1]) + np.hypot(casts_b[:, 0], casts_b[:, 1]) + COLOUR_GREY_CAST
+    return np.asarray(apart / scale * 100.0)
+
+
+def colour_difference(sig_a: str, sig_b: str) -> float:
+    """How far apart the colour casts of two colour signatures are (percent; agree at <= CONFIRM_MAX_COLOUR_DIFF).
+
+    The cast has no position, so a mirrored copy needs no mirrored grid.
+    """
+    return float(colour_differences([sig_a], [sig_b])[0])
+
+
+def colour_differences(sigs_a: list[str], sigs_b: list[str]) -> np.ndarray:
+    """:func:`colour_difference` of many pairs at once (the same float for each: tests/test_dedup.py)."""
+    return cast_differences(colour_casts(sigs_a), colour_casts(sigs_b))
+
+
+def colours_agree(digests: dict[int, str | None], pairs: list[Pair], options: ImageOptions) -> list[bool | None]:
+    """For each pair, whether the two images agree in colour cast; None when a signature is unavailable.
+
+    Each image's cast is computed once, however many pairs it is in.
+    """
     from vogue_pack.images.inspect import colour_signature
 
     signature: dict[int, str | None] = {}
@@ -457,10 +479,12 @@ def colours_agree(digests: dict[int, str | None], pairs: list[Pair], mirrored: l
             if item not in signature:
                 sha = digests[item]
                 signature[item] = colour_signature(sha, options) if sha else None
-    known = [k for k, p in enumerate(pairs) if signature[p.item_a] is not None and signature[p.item_b] is not None]
-    diffs = colour_differences([signature[pairs[k].item_a] or "" for k in known],
-                               [signature[pairs[k].item_b] or "" for k in known],
-                               [mirrored[k] for k in known])
+    items = [item for item, sig in signature.items() if sig is not None]
+    row = {item: k for k, item in enumerate(items)}
+    casts = colour_casts([signature[item] or "" for item in items])
+    known = [k for k, p in enumerate(pairs) if p.item_a in row and p.item_b in row]
+    diffs = cast_differences(casts[[row[pairs[k].item_a] for k in known]].reshape(-1, 2),
+                             casts[[row[pairs[k].item_b] for k in known]].reshape(-1, 2))
     out: list[bool | None] = [None] * len(pairs)
     for k, diff in zip(known, diffs.tolist(), strict=True):
         out[k] = diff <= CONFIRM_MAX_COLOUR_DIFF
@@ -600,7 +624,7 @@ def evaluate(images: pa.Table, options: ImageOptions, labels: Labels, *, sweep_m
     pairs = candidate_pairs(col["item_id"], col["sha256"], hashes, mirrors, top)
     digests = dict(zip(col["item_id"], col["sha256"], strict=True))
     near = [p for p in pairs if p.kind == "near"]
-    agreement = colours_agree(digests, near, [p.direct > p.mirror for p in near], options)
+    agreement = colours_agree(digests, near, options)
     colour_ok = {(p.item_a, p.item_b): True for p in pairs if p.kind == "exact"}
     colour_ok.update({(p.item_a, p.item_b): a is not False for p, a in zip(near, agreement, strict=True)})
     sweep, confirmed_sweep = [], []

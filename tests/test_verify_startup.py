@@ -187,7 +187,10 @@ def test_the_footer_fingerprints_are_those_build_writes(release: Path) -> None:
         con.close()
     writer = f"parquet-cpp-arrow version {pa.__version__}"
     if writer != FOOTERS_WRITER:
-        pytest.skip(f"the fingerprints are of {FOOTERS_WRITER}; this pyarrow writes {writer}: regenerate them")
+        # another pyarrow: its footers name another writer, so none is build's known footer and verify reads
+        # every file with pyarrow (correct, only slower) until the fingerprints are regenerated for it
+        assert not {name for name, path in paths.items() if found[path][0] == FOOTERS.get(name)}
+        return
     assert {name: found[path][0] for name, path in paths.items()} == FOOTERS
     generated: dict[str, Any] = {}
     exec(generate(), generated)  # the source generate() writes for canonical.py

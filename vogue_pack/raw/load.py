@@ -950,7 +950,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
     try:
         return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows, where CDLL needs a library name
         return None
 
 

@@ -454,11 +454,8 @@ def _stray_quote_findings(text: str, header: list[str], rows: dict[int, list[str
     line, cell = unclosed
     if any(f.file == file and f.code == "csv.unterminated-quote" for f in findings):
         return
-    column = header[cell] if cell < len(header) else None
-    findings.append(finding(
-        "csv.unterminated-quote", f"a quote opened in row {line}{f' (column {column})' if column else ''} is "
-        "never closed: the rest of the file is inside that cell; close the quote (a quote inside a cell is "
-        "written twice)", file=file, row=line, column=column, expected='a closing "'))
+    findings.append(_unterminated(file, line, header[cell] if cell < len(header) else None,
+                                  "is never closed: the rest of the file is inside that cell"))
 
 
 def _header_findings(header: list[str], file: str, findings: list[Finding]) -> None:
@@ -518,15 +515,19 @@ def _quote_finding(record: list[str], header: list[str], line: int, end: int, fi
     closed where the row should end). False when no cell of ``record`` spans lines."""
     for position, cell in enumerate(record):
         if "\n" in cell or "\r" in cell:
-            column = header[position] if position < len(header) else None
-            findings.append(finding(
-                "csv.unterminated-quote", f"a quote opened in row {line}"
-                f"{f' (column {column})' if column else ''} is not closed: the quoted cell runs over "
-                f"{end - line + 1} lines, to line {end}, and swallows the rows in between; close the quote "
-                "(a quote inside a cell is written twice)", file=file, row=line, column=column,
-                value=cell[:60], expected='a closing "'))
+            findings.append(_unterminated(
+                file, line, header[position] if position < len(header) else None,
+                f"is not closed: the quoted cell runs over {end - line + 1} lines, to line {end}, and swallows "
+                "the rows in between", value=cell[:60]))
             return True
     return False
+
+
+def _unterminated(file: str, line: int, column: str | None, what: str, value: str | None = None) -> Finding:
+    """The csv.unterminated-quote finding of a quote opened in row ``line`` (``what``: how it fails to close)."""
+    return finding("csv.unterminated-quote", f"a quote opened in row {line}"
+                   f"{f' (column {column})' if column else ''} {what}; close the quote (a quote inside a cell "
+                   "is written twice)", file=file, row=line, column=column, value=value, expected='a closing "')
 
 
 def parse_int_list(text: str | None) -> list[int] | None:

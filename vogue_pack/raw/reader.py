@@ -443,10 +443,9 @@ def _stray_quote_findings(text: str, header: list[str], rows: dict[int, list[str
         column = header[cell] if cell < len(header) else None
         record = rows.get(line)  # None: the row was not read (its own finding says why)
         value = record[cell][:60] if record is not None and cell < len(record) else None
-        where = f"row {line}{f', column {column}' if column else ''}"
         read = f" as {value!r}" if value is not None else ""
-        findings.append(finding(
-            "csv.stray-quote", f"{where}: a quote character that neither opens nor closes a quoted cell; read "
+        findings.append(finding(  # (the row and column are the finding's location: not repeated here)
+            "csv.stray-quote", "a quote character that neither opens nor closes a quoted cell; read "
             f"literally{read}; other CSV readers may split the cell differently: quote the whole cell and "
             'write a quote inside it twice ("")', file=file, row=line, column=column, value=value))
     if unclosed is None:

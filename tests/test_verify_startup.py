@@ -342,3 +342,27 @@ def test_a_release_in_any_folder_verifies(release: Path, tmp_path: Path, monkeyp
     fast, slow, by_arrow = both_ways(copied, monkeypatch)
     assert fast == slow == []
     assert by_arrow == (len(table_entries(release)) if "[" in folder else 0)
+
+
+def test_the_sandbox_reads_its_allowed_files_alone(release: Path, tmp_path: Path) -> None:
+    """verify's sandbox may read the Parquet files it was given, by their exact paths, and nothing else: not a
+    sibling, not a glob over the folder, not a text file; and the list cannot be widened from SQL."""
+    import duckdb
+
+    allowed = str(release / "tables" / "items.parquet")
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a,b\n1,2\n", encoding="utf-8")
+    con = connect_memory(allowed_paths=[allowed])
+    try:
+        assert con.execute(f"SELECT count(*) FROM read_parquet('{allowed}')").fetchone()[0] >= 1
+        for sql in (f"SELECT * FROM read_parquet('{release / 'tables' / 'turns.parquet'}')",
+                    f"SELECT * FROM read_parquet('{release / 'tables'}/*.parquet')",
+                    f"SELECT * FROM read_csv('{secret}')",
+                    f"SELECT * FROM read_text('{secret}')",
+                    f"SET allowed_paths = ['{secret}']",
+                    "SET enable_external_access = true"):
+            # refused for what it is (no access, a locked setting), not as a mistake in the SQL
+            with pytest.raises((duckdb.PermissionException, duckdb.InvalidInputException)):
+                con.execute(sql).fetchall()
+    finally:
+        con.close()
